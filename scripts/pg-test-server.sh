@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for tests and benchmarks, on a free loopback port (never 5432).
+#   scripts/pg-test-server.sh start [--durable]  -> prints the connection URL on stdout, state in $PGTEST_DIR
+#   scripts/pg-test-server.sh stop               -> stops it and deletes its folder
+# --durable keeps fsync and synchronous_commit on (benchmarks); tests run without them for speed.
+set -euo pipefail
+
+state_file="${AGENTLEDGER_PG_STATE:-${TMPDIR:-/tmp}/agentledger-pgtest.state}"
+
+find_bin() {
+  local dir
+  for dir in "$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")")" /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+install_postgres() {
+  # Only when the binaries are missing: on a machine with a running PostgreSQL an install may upgrade and restart it.
+  echo "PostgreSQL binaries not found; installing postgresql-15 (apt)" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: need root to install postgresql-15; install it, or set AGENTLEDGER_TEST_POSTGRES to an existing server" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >&2
+}
+
+free_port() {
+  local port
+  for port in $(seq 55432 55532); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "error: no free port in 55432-55532" >&2
+  exit 1
+}
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  local durable=0
+  [ "${1:-}" = "--durable" ] && durable=1
+  local bin
+  bin=$(find_bin) || { install_postgres; bin=$(find_bin); }
+  local dir port password
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/agentledger-pg.XXXXXX")
+  chmod 755 "$dir"
+  port=$(free_port)
+  printf '%s\n%s\n' "$dir" "$bin" > "$state_file"
+  password="test-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
+  printf '%s\n' "$password" > "$dir/pwfile"
+  chmod 644 "$dir/pwfile"
+  as_pg "$bin/initdb" -D "$dir/data" -U ledger --pwfile="$dir/pwfile" --auth-host=scram-sha-256 --auth-local=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $port"
+    echo "unix_socket_directories = '$dir'"
+    echo "max_connections = 200"
+    if [ "$durable" -eq 0 ]; then
+      echo "fsync = off"
+      echo "synchronous_commit = off"
+      echo "full_page_writes = off"
+    fi
+  } >> "$dir/data/postgresql.conf"
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  "$bin/pg_isready" -h 127.0.0.1 -p "$port" -t 30 >/dev/null
+  as_pg "$bin/createdb" -h "$dir" -p "$port" -U ledger agentledger_test
+  echo "postgresql://ledger:$password@127.0.0.1:$port/agentledger_test"
+}
+
+stop() {
+  [ -f "$state_file" ] || return 0
+  local dir bin
+  dir=$(sed -n 1p "$state_file")
+  bin=$(sed -n 2p "$state_file")
+  if [ -d "$dir/data" ]; then
+    as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir" "$state_file"
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  *) echo "usage: $0 start [--durable] | stop" >&2; exit 2 ;;
+esac

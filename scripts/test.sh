@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The one test command: formatting, build, every test (SQLite files and a real PostgreSQL), then
+# "N passed, N failed" alone on the last line. Exit code non-zero on any failure.
+#
+# PostgreSQL: a throwaway cluster is started on a free loopback port and stopped afterwards (also on
+# failure). Set AGENTLEDGER_TEST_POSTGRES=postgresql://... to use an existing server instead.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+results="$root/.test-results"
+rm -rf "$results"
+mkdir -p "$results"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+finish() {
+  local passed=$1 failed=$2 code=$3
+  echo "$passed passed, $failed failed"
+  exit "$code"
+}
+
+echo "== restore"
+dotnet restore AgentLedger.slnx --nologo -v quiet || finish 0 1 1
+
+echo "== format (dotnet format --verify-no-changes)"
+dotnet format AgentLedger.slnx --verify-no-changes --no-restore || { echo "formatting differs: run 'dotnet format AgentLedger.slnx'"; finish 0 1 1; }
+
+echo "== build"
+dotnet build AgentLedger.slnx --no-restore --nologo -v quiet -c Release || finish 0 1 1
+
+export AGENTLEDGER_PG_STATE="$results/pg.state"
+if [ -z "${AGENTLEDGER_TEST_POSTGRES:-}" ]; then
+  echo "== start a throwaway PostgreSQL"
+  trap 'scripts/pg-test-server.sh stop' EXIT
+  AGENTLEDGER_TEST_POSTGRES=$(scripts/pg-test-server.sh start) || { echo "could not start PostgreSQL"; finish 0 1 1; }
+  export AGENTLEDGER_TEST_POSTGRES
+fi
+# Without a server the PostgreSQL tests fail loudly; they never skip.
+export AGENTLEDGER_REQUIRE_POSTGRES=1
+
+echo "== test"
+dotnet test AgentLedger.slnx --no-build -c Release --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
+code=$?
+
+# dotnet test prints no total line: sum the TRX counters of every test assembly.
+counter() { # sum one attribute of <Counters> over every TRX file
+  find "$results" -name '*.trx' -exec grep -ho "<Counters [^>]*" {} + 2>/dev/null \
+    | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }'
+}
+passed=$(counter passed)
+failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+if [ "$code" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
+finish "${passed:-0}" "${failed:-0}" "$code"

@@ -1,0 +1,61 @@
+namespace AgentLedger.Sqlite;
+
+/// <summary>How durable each commit is (SQLite's <c>PRAGMA synchronous</c> under WAL).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>The default: a commit survives a process crash; a power loss may lose the last commits, never corrupt the file.</summary>
+    Normal,
+
+    /// <summary>Each commit is flushed to disk before it is acknowledged: survives a power loss too, at a cost per commit.</summary>
+    Full,
+}
+
+/// <summary>Options of the SQLite backend. In a URL: <c>sqlite:///ledger.db?synchronous=full&amp;busy_timeout_ms=10000</c>.</summary>
+public sealed record SqliteLedgerOptions
+{
+    public SqliteSynchronous Synchronous { get; init; } = SqliteSynchronous.Normal;
+
+    /// <summary>How long a write waits for another process's write lock before failing.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a follower looks for events appended by other processes (its own process wakes it at once).</summary>
+    public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Create the file when it is missing; when false a missing file is an error.</summary>
+    public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>Open for reading only: nothing is written, not even a schema upgrade.</summary>
+    public bool ReadOnly { get; init; }
+
+    internal static SqliteLedgerOptions From(LedgerLocation location, LedgerOpenOptions open)
+    {
+        var options = new SqliteLedgerOptions { CreateIfMissing = open.CreateIfMissing, ReadOnly = open.ReadOnly };
+        foreach (var (key, value) in location.Options)
+        {
+            options = key switch
+            {
+                "synchronous" => options with
+                {
+                    Synchronous = value.ToUpperInvariant() switch
+                    {
+                        "NORMAL" => SqliteSynchronous.Normal,
+                        "FULL" => SqliteSynchronous.Full,
+                        _ => throw new LedgerConfigurationException($"synchronous must be 'normal' or 'full', got '{value}'"),
+                    },
+                },
+                "busy_timeout_ms" => options with { BusyTimeout = TimeSpan.FromMilliseconds(ParsePositive(key, value)) },
+                "poll_ms" => options with { FollowPollInterval = TimeSpan.FromMilliseconds(ParsePositive(key, value)) },
+                "mode" when value == "ro" => options with { ReadOnly = true },
+                _ => throw new LedgerConfigurationException(
+                    $"unknown SQLite option '{key}'; known: synchronous=normal|full, busy_timeout_ms=N, poll_ms=N, mode=ro"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int ParsePositive(string key, string value)
+        => int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new LedgerConfigurationException($"{key} must be a positive whole number, got '{value}'");
+}

@@ -1,0 +1,143 @@
+namespace AgentLedger.Sqlite;
+
+/// <summary>Every statement the SQLite backend runs, in one place.</summary>
+/// <remarks>
+/// The <c>events</c> table is the reference system's layout, column for column, so files move both
+/// ways. What AgentLedger adds is additive: the <c>ledger_runs</c> table, kept by triggers (so it stays
+/// right even when the reference writes to the file), lists runs without scanning the log.
+/// </remarks>
+internal static class SqliteSql
+{
+    /// <summary>The layout version recorded in <c>PRAGMA user_version</c>; 0 is a file AgentLedger has not upgraded yet.</summary>
+    public const int SchemaVersion = 1;
+
+    public const string Columns =
+        "\"offset\", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id";
+
+    public const string CreateEvents = """
+        CREATE TABLE IF NOT EXISTS events (
+            "offset"       INTEGER PRIMARY KEY AUTOINCREMENT,
+            id             TEXT UNIQUE NOT NULL,
+            run_id         TEXT NOT NULL,
+            turn           INTEGER NOT NULL,
+            kind           TEXT NOT NULL,
+            actor          TEXT NOT NULL,
+            payload        TEXT NOT NULL,
+            created_at     TEXT NOT NULL,
+            schema_version INTEGER NOT NULL DEFAULT 1,
+            session_id     TEXT,
+            model_profile  TEXT,
+            model_id       TEXT
+        )
+        """;
+
+    /// <summary>Columns added to the reference's table after its first release; older files lack them.</summary>
+    public static readonly string[] LaterColumns = ["session_id", "model_profile", "model_id"];
+
+    /// <summary>The reference's indexes: name and column list. Created only when no index on the same columns exists.</summary>
+    public static readonly (string Name, string Columns)[] Indexes =
+    [
+        ("idx_events_run_offset", "run_id, \"offset\""),
+        ("idx_events_kind", "kind"),
+        ("idx_events_actor", "actor"),
+        ("idx_events_session_id", "session_id"),
+        ("idx_events_model_id", "model_id"),
+    ];
+
+    public const string CreateRuns = """
+        CREATE TABLE IF NOT EXISTS ledger_runs (
+            run_id       TEXT PRIMARY KEY,
+            first_offset INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_ledger_runs_first_offset ON ledger_runs (first_offset);
+        INSERT OR IGNORE INTO ledger_runs (run_id, first_offset)
+            SELECT run_id, MIN("offset") FROM events GROUP BY run_id;
+        CREATE TRIGGER IF NOT EXISTS ledger_runs_after_insert AFTER INSERT ON events
+        BEGIN
+            INSERT OR IGNORE INTO ledger_runs (run_id, first_offset) VALUES (NEW.run_id, NEW."offset");
+        END;
+        CREATE TRIGGER IF NOT EXISTS ledger_runs_after_delete AFTER DELETE ON events
+        WHEN OLD."offset" = (SELECT first_offset FROM ledger_runs WHERE run_id = OLD.run_id)
+        BEGIN
+            DELETE FROM ledger_runs WHERE run_id = OLD.run_id;
+            INSERT INTO ledger_runs (run_id, first_offset)
+                SELECT run_id, MIN("offset") FROM events WHERE run_id = OLD.run_id GROUP BY run_id;
+        END;
+        """;
+
+    public const string TableColumns = "SELECT name FROM pragma_table_info('events')";
+
+    public const string TableExists = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
+
+    /// <summary>Each index on <c>events</c> with its column list, e.g. <c>run_id,offset</c>.</summary>
+    public const string IndexedColumnLists = """
+        SELECT group_concat(ii.name, ',')
+        FROM pragma_index_list('events') AS il, pragma_index_info(il.name) AS ii
+        GROUP BY il.name
+        """;
+
+    // NOT EXISTS first: SQLite draws an AUTOINCREMENT value even for a row that ON CONFLICT then drops,
+    // so without it every duplicate would leave a gap in the offsets. ON CONFLICT DO NOTHING stays for the
+    // race with another process, and ends the statement at once: a duplicate never holds the write lock
+    // (the reference's SQLite backend kept its transaction open after one, blocking other writers).
+    public const string Insert = """
+        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+        SELECT $id, $run_id, $turn, $kind, $actor, $payload, $created_at, $schema_version, $session_id, $model_profile, $model_id
+        WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $id)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING "offset"
+        """;
+
+    public const string InsertWithOffset = """
+        INSERT INTO events ("offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+        VALUES ($offset, $id, $run_id, $turn, $kind, $actor, $payload, $created_at, $schema_version, $session_id, $model_profile, $model_id)
+        """;
+
+    public const string LatestOffset = "SELECT COALESCE(MAX(\"offset\"), 0) FROM events";
+
+    public const string Count = "SELECT COUNT(*) FROM events";
+
+    public const string ListRuns = "SELECT run_id FROM ledger_runs ORDER BY first_offset";
+
+    /// <summary>For a read-only file AgentLedger has never upgraded (no <c>ledger_runs</c>): a full index scan.</summary>
+    public const string ListRunsWithoutRunsTable = "SELECT run_id FROM events GROUP BY run_id ORDER BY MIN(\"offset\")";
+
+    public const string Reset = """
+        DELETE FROM ledger_runs;
+        DELETE FROM events;
+        """;
+
+    public static string SelectById(string columns) => $"SELECT {columns} FROM events WHERE id = $id";
+
+    /// <summary>The read query for a set of filters; parameters are named after the fields.</summary>
+    public static string Select(string columns, EventQuery query)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {columns} FROM events WHERE \"offset\" > $after");
+        if (query.UpTo is not null)
+        {
+            sql.Append(" AND \"offset\" <= $up_to");
+        }
+
+        AppendFilter(sql, "run_id", query.RunId);
+        AppendFilter(sql, "kind", query.Kind);
+        AppendFilter(sql, "actor", query.Actor);
+        AppendFilter(sql, "session_id", query.SessionId);
+        AppendFilter(sql, "model_id", query.ModelId);
+        AppendFilter(sql, "model_profile", query.ModelProfile);
+        sql.Append(" ORDER BY \"offset\"");
+        if (query.Limit is not null)
+        {
+            sql.Append(" LIMIT $limit");
+        }
+
+        return sql.ToString();
+    }
+
+    private static void AppendFilter(System.Text.StringBuilder sql, string column, string? value)
+    {
+        if (value is not null)
+        {
+            sql.Append(" AND ").Append(column).Append(" = $").Append(column);
+        }
+    }
+}

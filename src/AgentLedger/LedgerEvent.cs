@@ -1,0 +1,202 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace AgentLedger;
+
+/// <summary>
+/// One thing that happened in a run: the flat, immutable envelope every backend stores.
+/// Every field is validated here, when the event is built, so no backend can skip a rule.
+/// </summary>
+public sealed partial class LedgerEvent
+{
+    /// <summary>The rule every <see cref="Kind"/> must match: dot-namespaced lower-case words.</summary>
+    public const string KindPattern = @"^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+$";
+
+    /// <summary>The rule a <see cref="SessionId"/> must match after trimming; anything else becomes null.</summary>
+    public const string SessionIdPattern = "^[A-Za-z0-9._-]{1,64}$";
+
+    /// <summary>The longest id a store accepts (the reference's <c>varchar(64)</c>).</summary>
+    public const int MaxIdLength = 64;
+
+    private JsonElement? _payloadElement;
+
+    /// <summary>Builds and validates an event whose payload is JSON object text.</summary>
+    /// <exception cref="InvalidEventException">A field breaks its rule.</exception>
+    public LedgerEvent(
+        string runId,
+        int turn,
+        string kind,
+        string actor,
+        string payload,
+        string? id = null,
+        DateTimeOffset? createdAt = null,
+        int schemaVersion = 1,
+        string? sessionId = null,
+        string? modelProfile = null,
+        string? modelId = null)
+    {
+        Id = id is null ? Guid.NewGuid().ToString() : ValidateId(id);
+        RunId = RequireText(runId, "run_id");
+        Turn = turn >= 0 ? turn : throw new InvalidEventException("turn", "≥ 0", $"must be 0 or more, got {turn}");
+        Kind = ValidateKind(kind);
+        Actor = RequireText(actor, "actor");
+        Payload = PayloadJson.Validate(payload);
+        CreatedAt = Timestamps.ToStoredPrecision(createdAt ?? DateTimeOffset.UtcNow);
+        SchemaVersion = schemaVersion >= 1
+            ? schemaVersion
+            : throw new InvalidEventException("schema_version", "≥ 1", $"must be 1 or more, got {schemaVersion}");
+        SessionId = NormalizeSessionId(sessionId);
+        ModelProfile = Optional(modelProfile);
+        ModelId = Optional(modelId);
+    }
+
+    /// <summary>Builds and validates an event from a payload object.</summary>
+    public LedgerEvent(
+        string runId,
+        int turn,
+        string kind,
+        string actor,
+        JsonObject payload,
+        string? id = null,
+        DateTimeOffset? createdAt = null,
+        int schemaVersion = 1,
+        string? sessionId = null,
+        string? modelProfile = null,
+        string? modelId = null)
+        : this(runId, turn, kind, actor, PayloadJson.Serialize(payload), id, createdAt, schemaVersion, sessionId, modelProfile, modelId)
+    {
+    }
+
+    // Rows read back from a store were validated when written (or by the reference system):
+    // re-validating millions of rows on every read would cost more than the read itself.
+    private LedgerEvent(
+        string id, string runId, int turn, string kind, string actor, string payload,
+        DateTimeOffset createdAt, int schemaVersion, string? sessionId, string? modelProfile, string? modelId)
+    {
+        Id = id;
+        RunId = runId;
+        Turn = turn;
+        Kind = kind;
+        Actor = actor;
+        Payload = payload;
+        CreatedAt = createdAt;
+        SchemaVersion = schemaVersion;
+        SessionId = sessionId;
+        ModelProfile = modelProfile;
+        ModelId = modelId;
+    }
+
+    /// <summary>The idempotency key: appending an id that is already stored changes nothing.</summary>
+    public string Id { get; }
+
+    public string RunId { get; }
+
+    public int Turn { get; }
+
+    /// <summary>Dot-namespaced, e.g. <c>agent.spoke</c>; see <see cref="KindPattern"/>.</summary>
+    public string Kind { get; }
+
+    public string Actor { get; }
+
+    /// <summary>The payload: JSON object text, kept exactly as given (numbers and unicode untouched).</summary>
+    public string Payload { get; }
+
+    /// <summary>When the event was created, in UTC, at microsecond precision.</summary>
+    public DateTimeOffset CreatedAt { get; }
+
+    public int SchemaVersion { get; }
+
+    /// <summary>An optional session, already normalised: untrusted input that breaks <see cref="SessionIdPattern"/> is null.</summary>
+    public string? SessionId { get; }
+
+    /// <summary>The route key the agent asked for (e.g. <c>fast</c>).</summary>
+    public string? ModelProfile { get; }
+
+    /// <summary>The concrete model that actually ran (e.g. <c>openai/gpt-4o-mini</c>).</summary>
+    public string? ModelId { get; }
+
+    /// <summary>The payload parsed once, on first use.</summary>
+    public JsonElement PayloadElement => _payloadElement ??= JsonElement.Parse(Payload);
+
+    /// <summary>
+    /// True when <paramref name="other"/> says the same thing: every field equal, the payload equal as JSON.
+    /// <see cref="CreatedAt"/> is left out on purpose: a retry that rebuilt the event a moment later is a
+    /// duplicate, not a conflict.
+    /// </summary>
+    public bool HasSameContentAs(LedgerEvent other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Id == other.Id
+            && RunId == other.RunId
+            && Turn == other.Turn
+            && Kind == other.Kind
+            && Actor == other.Actor
+            && SchemaVersion == other.SchemaVersion
+            && SessionId == other.SessionId
+            && ModelProfile == other.ModelProfile
+            && ModelId == other.ModelId
+            && (Payload == other.Payload || JsonElement.DeepEquals(PayloadElement, other.PayloadElement));
+    }
+
+    public override string ToString() => $"{RunId}/{Turn} {Kind} by {Actor} ({Id})";
+
+    /// <summary>Rebuilds an event from a stored row without re-validating it (backends only).</summary>
+    internal static LedgerEvent FromStore(
+        string id, string runId, int turn, string kind, string actor, string payload,
+        DateTimeOffset createdAt, int schemaVersion, string? sessionId, string? modelProfile, string? modelId)
+        => new(id, runId, turn, kind, actor, payload, createdAt, schemaVersion, sessionId, modelProfile, modelId);
+
+    /// <summary>Normalises an untrusted session id: trimmed, and null unless it matches <see cref="SessionIdPattern"/>.</summary>
+    public static string? NormalizeSessionId(string? sessionId)
+    {
+        if (sessionId is null)
+        {
+            return null;
+        }
+
+        var trimmed = sessionId.Trim();
+        return SessionIdRegex().IsMatch(trimmed) ? trimmed : null;
+    }
+
+    /// <summary>True when <paramref name="kind"/> is a well-formed kind.</summary>
+    public static bool IsValidKind(string? kind) => kind is not null && KindRegex().IsMatch(kind);
+
+    private static string ValidateKind(string kind)
+    {
+        if (IsValidKind(kind))
+        {
+            return kind;
+        }
+
+        throw new InvalidEventException(
+            "kind", KindPattern, $"'{kind}' is not dot-namespaced lower-case words such as 'agent.spoke' (rule {KindPattern})");
+    }
+
+    private static string ValidateId(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new InvalidEventException("id", "non-empty", "must not be empty");
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            throw new InvalidEventException("id", $"at most {MaxIdLength} characters", $"is {id.Length} characters long; at most {MaxIdLength} are allowed");
+        }
+
+        return id;
+    }
+
+    private static string RequireText(string? value, string field)
+        => string.IsNullOrWhiteSpace(value) ? throw new InvalidEventException(field, "non-empty", "must not be empty") : value;
+
+    private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    // \z, not $: in .NET `$` also matches before a final newline, and "agent.spoke\n" is not a kind.
+    [GeneratedRegex(@"^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex KindRegex();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SessionIdRegex();
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+
+namespace AgentLedger;
+
+/// <summary>
+/// The one text spelling of <c>created_at</c> that both AgentLedger and the reference read:
+/// <c>2026-06-07T10:11:12.123456+00:00</c> (six fraction digits, explicit UTC offset).
+/// </summary>
+public static class Timestamps
+{
+    private const long TicksPerMicrosecond = TimeSpan.TicksPerMillisecond / 1000;
+
+    private static readonly string[] ReadableFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
+        "yyyy-MM-dd'T'HH:mm:sszzz",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
+        "yyyy-MM-dd'T'HH:mm:ss'Z'",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFFzzz",
+        "yyyy-MM-dd HH:mm:sszzz",
+    ];
+
+    /// <summary>UTC, truncated to whole microseconds: what every store can hold exactly.</summary>
+    public static DateTimeOffset ToStoredPrecision(DateTimeOffset value)
+    {
+        var utcTicks = value.UtcTicks;
+        return new DateTimeOffset(utcTicks - (utcTicks % TicksPerMicrosecond), TimeSpan.Zero);
+    }
+
+    /// <summary>Writes the reference's spelling: six fraction digits and <c>+00:00</c>.</summary>
+    public static string Format(DateTimeOffset value)
+        => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Reads both shapes the reference writes: ISO-8601 with an offset (fraction optional) and
+    /// <c>yyyy-MM-dd HH:mm:ss.ffffff</c> without a zone, which means UTC.
+    /// </summary>
+    public static DateTimeOffset Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (TryParseCanonical(text, out var fast))
+        {
+            return fast;
+        }
+
+        if (DateTimeOffset.TryParseExact(
+                text, ReadableFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            return ToStoredPrecision(parsed);
+        }
+
+        throw new FormatException($"'{text}' is not a created_at time (expected e.g. 2026-06-07T10:11:12.123456+00:00)");
+    }
+
+    // The shape we write ourselves is by far the most common: read it without the general parser.
+    private static bool TryParseCanonical(string s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length != 32 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
+            || s[19] != '.' || s[26] != '+' || !s.EndsWith("+00:00", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (!TryDigits(s, 0, 4, out var year) || !TryDigits(s, 5, 2, out var month) || !TryDigits(s, 8, 2, out var day)
+            || !TryDigits(s, 11, 2, out var hour) || !TryDigits(s, 14, 2, out var minute) || !TryDigits(s, 17, 2, out var second)
+            || !TryDigits(s, 20, 6, out var micro))
+        {
+            return false;
+        }
+
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year == 0 ? 1 : year, month) || hour > 23 || minute > 59 || second > 59 || year == 0)
+        {
+            return false;
+        }
+
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + (micro * TicksPerMicrosecond);
+        value = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool TryDigits(string s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = s[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
+    }
+}
