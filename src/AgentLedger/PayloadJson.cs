@@ -24,6 +24,11 @@ internal static class PayloadJson
             throw new InvalidEventException("payload", "a JSON object", "must be a JSON object, got null");
         }
 
+        if (string.IsNullOrWhiteSpace(payload))
+        {
+            throw new InvalidEventException("payload", "a JSON object", "must be a JSON object, got empty text");
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(payload.Length));
         try
         {

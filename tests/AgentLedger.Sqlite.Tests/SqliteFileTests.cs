@@ -1,0 +1,282 @@
+using System.Security.Cryptography;
+using AgentLedger.Conformance;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace AgentLedger.Sqlite.Tests;
+
+/// <summary>What only a file can do: processes, reopening, old and foreign layouts, broken files.</summary>
+public sealed class SqliteFileTests : IAsyncDisposable
+{
+    private readonly SqliteBackend _files = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return _files.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Events_survive_the_process_and_another_process_sees_them_as_duplicates()
+    {
+        var path = _files.PathOf();
+
+        Assert.Equal("appended 50 duplicate 0 conflict 0", await WriterProcess.RunAsync(path, "first", 50, Ct));
+        Assert.Equal("appended 0 duplicate 50 conflict 0", await WriterProcess.RunAsync(path, "first", 50, Ct));
+
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        Assert.Equal(50, await ledger.CountAsync(Ct));
+        Assert.Equal(50, await ledger.LatestOffsetAsync(Ct));
+        var result = await ledger.AppendAsync(new LedgerEvent("first", 0, "agent.spoke", "writer", """{"n":0}""", id: "first-0"), Ct);
+        Assert.Equal(new AppendResult("first-0", AppendOutcome.Duplicate, 1), result);
+    }
+
+    [Fact]
+    public async Task Several_processes_appending_at_once_lose_and_double_nothing_while_a_follower_sees_all()
+    {
+        var path = _files.PathOf();
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        const int perWriter = 300;
+        string[] prefixes = ["p1", "p2", "p3"];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(120));
+        var follower = Task.Run(async () =>
+        {
+            var seen = new List<StoredEvent>();
+            await foreach (var e in ledger.FollowAsync(EventQuery.All, stop.Token))
+            {
+                seen.Add(e);
+                if (seen.Count == perWriter * prefixes.Length)
+                {
+                    break;
+                }
+            }
+
+            return seen;
+        }, Ct);
+
+        var writers = prefixes.Select((p, i) => WriterProcess.Start(path, p, perWriter, batchSize: i == 2 ? 10 : 1)).ToList();
+        var outputs = await Task.WhenAll(writers.Select(w => WriterProcess.FinishAsync(w, Ct)));
+        var seen = await follower;
+        writers.ForEach(w => w.Dispose());
+
+        Assert.All(outputs, o => Assert.Equal($"appended {perWriter} duplicate 0 conflict 0", o));
+        Assert.Equal(perWriter * prefixes.Length, await ledger.CountAsync(Ct));
+        Assert.Equal(perWriter * prefixes.Length, seen.Select(s => s.Event.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, perWriter * prefixes.Length).Select(i => (long)i), seen.Select(s => s.Offset));
+        foreach (var prefix in prefixes)
+        {
+            Assert.Equal(Enumerable.Range(0, perWriter), seen.Where(s => s.Event.RunId == prefix).Select(s => s.Event.Turn));
+        }
+    }
+
+    [Fact]
+    public async Task An_old_layout_file_is_upgraded_in_place_and_keeps_its_events()
+    {
+        var path = _files.PathOf("old.db");
+        ReferenceFiles.CreateOldLayout(path);
+        ReferenceFiles.InsertRow(path, "r-1", "legacy-run", 0, "run.started", "engine", """{"seed": 7, "goal": "caf\u00e9"}""", "2026-06-07T10:11:12.123456+00:00", withLaterColumns: false);
+        ReferenceFiles.InsertRow(path, "r-2", "legacy-run", 1, "agent.spoke", "fox", """{"text": "hi"}""", "2026-06-07 10:11:13.000001", withLaterColumns: false);
+
+        await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            Assert.Equal(1, ledger.Description.SchemaVersion);
+            var events = await ReadAllAsync(ledger);
+            Assert.Equal(["r-1", "r-2"], events.Select(e => e.Event.Id));
+            Assert.All(events, e => Assert.Null(e.Event.SessionId));
+            var appended = await ledger.AppendAsync(TestEvents.Make("legacy-run", 2, id: "new-1"), Ct);
+            Assert.Equal(3, appended.Offset);
+            Assert.Equal(["legacy-run"], await ListRunsAsync(ledger));
+        }
+
+        Assert.Equal(1, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(3, ReferenceFiles.Scalar(path, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name IN ('session_id','model_profile','model_id')"));
+        Assert.Equal("openai/gpt-4o-mini", ReferenceFiles.Text(path, "SELECT model_id FROM events WHERE id = 'new-1'"));
+    }
+
+    [Fact]
+    public async Task Rows_written_in_the_reference_formats_read_back_exactly()
+    {
+        var path = _files.PathOf("reference.db");
+        ReferenceFiles.CreateReferenceLayout(path);
+        const string pythonPayload = """{"text": "na\u00efve \ud83d\ude00", "big": 123456789012345678901234567890, "f": 1e-07, "list": [1, {"a": null}]}""";
+        ReferenceFiles.InsertRow(path, "a", "run", 0, "agent.spoke", "fox", pythonPayload, "2026-06-07T10:11:12.123456+00:00", session: "s-1", modelId: "m-1");
+        ReferenceFiles.InsertRow(path, "b", "run", 1, "agent.spoke", "fox", "{}", "2026-06-07T10:11:12+00:00");
+        ReferenceFiles.InsertRow(path, "c", "run", 2, "agent.spoke", "fox", "{}", "2026-06-07 10:11:12.000042");
+        ReferenceFiles.InsertRow(path, "d", "run", 3, "agent.spoke", "fox", "{}", "2026-06-07T12:11:12.5+02:00");
+
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        var events = await ReadAllAsync(ledger);
+
+        Assert.Equal(pythonPayload, events[0].Event.Payload);
+        Assert.Equal("naïve 😀", events[0].Event.PayloadElement.GetProperty("text").GetString());
+        Assert.Equal(("s-1", "m-1"), (events[0].Event.SessionId, events[0].Event.ModelId));
+        var t = new DateTimeOffset(2026, 6, 7, 10, 11, 12, TimeSpan.Zero);
+        Assert.Equal([t.AddTicks(1_234_560), t, t.AddTicks(420), t.AddMilliseconds(500)], events.Select(e => e.Event.CreatedAt));
+
+        // Written here, read by the reference: six fraction digits and +00:00.
+        await ledger.AppendAsync(TestEvents.Make(id: "ours", createdAt: t), Ct);
+        Assert.Equal("2026-06-07T10:11:12.000000+00:00", ReferenceFiles.Text(path, "SELECT created_at FROM events WHERE id = 'ours'"));
+    }
+
+    [Fact]
+    public async Task A_file_of_the_sql_toolkit_variant_opens_without_indexing_columns_twice()
+    {
+        var path = _files.PathOf("toolkit.db");
+        ReferenceFiles.CreateToolkitLayout(path);
+        ReferenceFiles.InsertRow(path, "a", "run", 0, "agent.spoke", "fox", "{}", "2026-06-07 10:11:12.000000");
+        var indexesBefore = ReferenceFiles.Scalar(path, "SELECT COUNT(*) FROM pragma_index_list('events')");
+
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        await ledger.AppendAsync(TestEvents.Make(id: "b"), Ct);
+
+        Assert.Equal(indexesBefore, ReferenceFiles.Scalar(path, "SELECT COUNT(*) FROM pragma_index_list('events')"));
+        Assert.Equal(["a", "b"], (await ReadAllAsync(ledger)).Select(e => e.Event.Id));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_database_gives_a_clear_error_and_is_left_untouched()
+    {
+        var path = _files.PathOf("notes.db");
+        await File.WriteAllTextAsync(path, "These are my notes, not a database. " + new string('x', 5000), Ct);
+        var before = await HashAsync(path);
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => SqliteLedger.OpenAsync(path, cancellationToken: Ct));
+
+        Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await HashAsync(path));
+    }
+
+    [Fact]
+    public async Task A_corrupt_file_gives_a_clear_error_and_is_left_untouched()
+    {
+        var path = _files.PathOf("corrupt.db");
+        await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            await ledger.AppendBatchAsync(Enumerable.Range(0, 500).Select(i => TestEvents.Make(turn: i, id: $"e{i}")), Ct);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            // Keep the header, overwrite every page after the first with garbage.
+            file.Seek(4096, SeekOrigin.Begin);
+            var garbage = new byte[file.Length - 4096];
+            new Random(7).NextBytes(garbage);
+            await file.WriteAsync(garbage, Ct);
+        }
+
+        var before = await HashAsync(path);
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(async () =>
+        {
+            await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+            await ReadAllAsync(ledger);
+        });
+
+        Assert.Matches("corrupt|not a SQLite database", error.Message);
+        Assert.Equal(before, await HashAsync(path));
+    }
+
+    [Fact]
+    public async Task A_ledger_opened_read_only_can_be_read_but_not_written()
+    {
+        var path = _files.PathOf();
+        await WriterProcess.RunAsync(path, "ro", 5, Ct);
+
+        await using var ledger = await Ledger.OpenAsync($"sqlite:///{path}?mode=ro", Ct);
+
+        Assert.Equal(5, (await ReadAllAsync(ledger)).Count);
+        Assert.Equal(["ro"], await ListRunsAsync(ledger));
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.AppendAsync(TestEvents.Make(), Ct));
+        Assert.Contains("read-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_an_error_when_creation_is_not_allowed()
+    {
+        var path = _files.PathOf("missing.db");
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(
+            () => SqliteLedger.OpenAsync(path, new SqliteLedgerOptions { CreateIfMissing = false }, Ct));
+
+        Assert.Contains("no ledger file", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+        await Assert.ThrowsAsync<LedgerStorageException>(() => SqliteLedger.OpenAsync(Path.Combine(_files.Folder, "no", "such", "dir.db"), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task A_file_of_a_newer_layout_is_refused()
+    {
+        var path = _files.PathOf("future.db");
+        ReferenceFiles.CreateReferenceLayout(path);
+        ReferenceFiles.Execute(path, "PRAGMA user_version = 99");
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => SqliteLedger.OpenAsync(path, cancellationToken: Ct));
+
+        Assert.Contains("newer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sqlite:///{0}")]
+    [InlineData("{0}")]
+    public async Task Ledger_open_finds_the_sqlite_backend_by_url(string form)
+    {
+        var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, form, _files.PathOf());
+
+        await using var ledger = await Ledger.OpenAsync(url, Ct);
+        await ledger.AppendAsync(TestEvents.Make(), Ct);
+
+        Assert.Equal("sqlite", ledger.Description.Backend);
+        Assert.True(File.Exists(_files.PathOf()));
+    }
+
+    [Fact]
+    public async Task Sqlite_memory_url_is_private_and_leaves_no_file_behind()
+    {
+        string path;
+        await using (var ledger = await Ledger.OpenAsync("sqlite://", Ct))
+        {
+            await ledger.AppendAsync(TestEvents.Make(), Ct);
+            Assert.Equal(1, await ledger.CountAsync(Ct));
+            path = ledger.Description.Location;
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Unknown_sqlite_option_is_a_configuration_error()
+    {
+        var error = await Assert.ThrowsAsync<LedgerConfigurationException>(async () => await Ledger.OpenAsync($"sqlite:///{_files.PathOf()}?journal=off", Ct));
+
+        Assert.Contains("journal", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> HashAsync(string path) => Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(path, Ct)));
+
+    private static async Task<List<StoredEvent>> ReadAllAsync(ILedger ledger)
+    {
+        var events = new List<StoredEvent>();
+        await foreach (var e in ledger.ReadAsync(EventQuery.All, Ct))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    private static async Task<List<string>> ListRunsAsync(ILedger ledger)
+    {
+        var runs = new List<string>();
+        await foreach (var r in ledger.ListRunsAsync(Ct))
+        {
+            runs.Add(r);
+        }
+
+        return runs;
+    }
+}
