@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace AgentLedger.Sqlite.Tests;
+namespace AgentLedger.Conformance;
 
-/// <summary>Runs AgentLedger.TestWriter as a real second process.</summary>
-internal static class WriterProcess
+/// <summary>Runs AgentLedger.TestWriter (referenced by the test project) as a real second process.</summary>
+public static class WriterProcess
 {
     public static Process Start(string url, string prefix, int count, int batchSize = 1)
     {

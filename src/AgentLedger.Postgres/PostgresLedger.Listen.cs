@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace AgentLedger.Postgres;
+
+public sealed partial class PostgresLedger
+{
+    /// <summary>The channel the insert trigger notifies on every commit that appended events.</summary>
+    public string Channel => $"agentledger.{Schema}";
+
+    /// <summary>Starts (once) the LISTEN connection that wakes this process's followers.</summary>
+    private void EnsureListening()
+    {
+        if (!_options.Notifications || _listener is not null)
+        {
+            return;
+        }
+
+        lock (_listenerGate)
+        {
+            _listener ??= Task.Run(() => ListenAsync(_closing.Token));
+        }
+    }
+
+    // Followers poll anyway (FollowPollInterval): while this connection is down, or notifications never
+    // arrive (a transaction pooler), they are only slower, never wrong.
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                connection.Notification += (_, _) => _signal.Notify();
+                await using (var listen = new NpgsqlCommand($"LISTEN \"{Channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // Events committed while we were not listening: let followers look once.
+                _signal.Notify();
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using Npgsql;
+
+namespace AgentLedger.Postgres;
+
+public sealed partial class PostgresLedger
+{
+    /// <summary>
+    /// Opens the ledger at a <c>postgresql://</c> URL or connection string, creating or upgrading its
+    /// tables (in one transaction, safe when several processes open the database at once).
+    /// </summary>
+    public static async Task<PostgresLedger> OpenAsync(string url, PostgresLedgerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        var (builder, parsedOptions) = PostgresUrl.Parse(url, options);
+        var display = url.Contains("://", StringComparison.Ordinal)
+            ? LedgerLocation.MaskUrlPassword(url)
+            : LedgerLocation.MaskConnectionStringPassword(url);
+
+        // Repeated statements (the append, the page read) are prepared on the server after two uses.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 16;
+        }
+
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        try
+        {
+            var (schema, lockKey, version) = await RetryAsync(
+                display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, ct), cancellationToken).ConfigureAwait(false);
+            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<(string Schema, long LockKey, int Version)> InitializeAsync(
+        NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (schema is null)
+        {
+            // search_path names a schema that does not exist yet (e.g. ?schema=team_a): make it.
+            var wanted = searchPath?.Split(',')[0].Trim().Trim('"');
+            if (string.IsNullOrEmpty(wanted) || options.ReadOnly || !options.CreateIfMissing)
+            {
+                throw new LedgerStorageException(display, $"the schema '{wanted}' does not exist");
+            }
+
+            await using (var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{wanted.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+            schema ??= wanted;
+        }
+
+        var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;
+        if (version == PostgresSql.SchemaVersion)
+        {
+            return (schema, lockKey, version);
+        }
+
+        if (!hasEvents && (options.ReadOnly || !options.CreateIfMissing))
+        {
+            throw new LedgerStorageException(display, $"no ledger here (no 'events' table in schema '{schema}')");
+        }
+
+        if (options.ReadOnly)
+        {
+            return (schema, lockKey, version);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var migrationLock = new NpgsqlCommand(PostgresSql.MigrationLock, connection, transaction))
+        {
+            await migrationLock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Another process may have migrated while we waited for the lock.
+        var (_, _, _, migrated) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
+        if (!migrated || await ReadVersionAsync(connection, display, cancellationToken, transaction).ConfigureAwait(false) < PostgresSql.SchemaVersion)
+        {
+            await using var migrate = new NpgsqlCommand(PostgresSql.Migrate, connection, transaction);
+            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (schema, lockKey, PostgresSql.SchemaVersion);
+    }
+
+    private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable)> IdentifyAsync(
+        NpgsqlConnection connection, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    {
+        await using var command = new NpgsqlCommand(PostgresSql.Identify, connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.IsDBNull(0)
+            ? (null, 0, false, false)
+            : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3));
+    }
+
+    private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, string display, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    {
+        await using var command = new NpgsqlCommand(PostgresSql.ReadSchemaVersion, connection, transaction);
+        var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int v ? v : 0;
+        if (version > PostgresSql.SchemaVersion)
+        {
+            throw new LedgerStorageException(
+                display, $"the ledger's layout version is {version}, newer than this AgentLedger knows ({PostgresSql.SchemaVersion}); upgrade AgentLedger");
+        }
+
+        return version;
+    }
+}

@@ -1,0 +1,483 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentLedger.Postgres;
+
+/// <summary>
+/// The ledger in a PostgreSQL table, shared by many workers on many machines. Every append holds an
+/// advisory lock from drawing its offset to its commit, so offsets become visible in order and a
+/// follower reading by offset never misses one. Dropped connections are retried; appends are
+/// idempotent by id, so a retry never doubles an event.
+/// </summary>
+public sealed partial class PostgresLedger : ILedger
+{
+    private const int PageSize = 5000;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresLedgerOptions _options;
+    private readonly long _appendLockKey;
+    private readonly AppendSignal _signal = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Lock _listenerGate = new();
+    private Task? _listener;
+
+    private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion)
+    {
+        _dataSource = dataSource;
+        _options = options;
+        _appendLockKey = appendLockKey;
+        Schema = schema;
+        Description = new LedgerDescription("postgres", display, schemaVersion);
+    }
+
+    /// <summary>The schema that holds the <c>events</c> table.</summary>
+    public string Schema { get; }
+
+    public LedgerDescription Description { get; }
+
+    private string Display => Description.Location;
+
+    public async ValueTask<AppendResult> AppendAsync(LedgerEvent ledgerEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledgerEvent);
+        RequireWritable();
+        var result = await WithRetryAsync(async (attempt, ct) =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(connection);
+            AddAppendLock(batch);
+            var append = new NpgsqlBatchCommand(PostgresSql.AppendOne);
+            AddEventParameters(append.Parameters, ledgerEvent);
+            batch.BatchCommands.Add(append);
+            await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (_options.OrderedCommits)
+            {
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+            }
+
+            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                // The id was committed by an unguarded writer after our snapshot: ask again.
+                throw new RetryableRaceException();
+            }
+
+            if (reader.GetBoolean(0))
+            {
+                return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(1));
+            }
+
+            var stored = ReadRow(reader, 1);
+            return Outcome(ledgerEvent, stored, attempt);
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (result.IsAppended)
+        {
+            _signal.Notify();
+        }
+
+        return result;
+    }
+
+    public async ValueTask<IReadOnlyList<AppendResult>> AppendBatchAsync(IEnumerable<LedgerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        RequireWritable();
+
+        // Materialise first: a throwing enumerator must leave the ledger untouched.
+        var batch = events as IReadOnlyList<LedgerEvent> ?? [.. events];
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (var e in batch)
+        {
+            ArgumentNullException.ThrowIfNull(e, nameof(events));
+        }
+
+        var results = await WithRetryAsync((attempt, ct) => AppendBatchOnceAsync(batch, attempt, ct), cancellationToken).ConfigureAwait(false);
+        if (Array.Exists(results, r => r.IsAppended))
+        {
+            _signal.Notify();
+        }
+
+        return results;
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var after = query.After;
+        long remaining = query.Limit ?? long.MaxValue;
+
+        // Pages in offset order: each page is one short query (retried on a dropped connection, resumed
+        // after the last event yielded), so memory stays bounded and no snapshot is held for long.
+        while (remaining > 0)
+        {
+            var page = query with { After = after, Limit = (int)Math.Min(remaining, PageSize) };
+            var events = await WithRetryAsync((_, ct) => ReadPageAsync(page, ct), cancellationToken).ConfigureAwait(false);
+            foreach (var stored in events)
+            {
+                yield return stored;
+            }
+
+            remaining -= events.Count;
+            if (events.Count < page.Limit)
+            {
+                yield break;
+            }
+
+            after = events[^1].Offset;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = await WithRetryAsync(async (_, ct) =>
+            {
+                await using var command = _dataSource.CreateCommand(PostgresSql.ListRuns);
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                var runs = new List<(string Run, long First)>();
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    runs.Add((reader.GetString(0), reader.GetInt64(1)));
+                }
+
+                return runs;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var (run, _) in page)
+            {
+                yield return run;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].First;
+        }
+    }
+
+    public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(PostgresSql.LatestOffset, cancellationToken);
+
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(PostgresSql.Count, cancellationToken);
+
+    public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
+    {
+        EnsureListening();
+        return FollowLoop.RunAsync(this, query, () => _signal.Next, _options.FollowPollInterval, cancellationToken);
+    }
+
+    public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
+    {
+        RequireWritable();
+        await WithRetryAsync(async (_, ct) =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(connection);
+            AddAppendLock(batch);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.Reset));
+            await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask RestoreAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        RequireWritable();
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (events[i].Offset <= events[i - 1].Offset)
+            {
+                throw new LedgerException($"cannot restore into {Display}: offsets must increase ({events[i - 1].Offset} then {events[i].Offset})");
+            }
+        }
+
+        await WithRetryAsync((_, ct) => RestoreOnceAsync(events, ct), cancellationToken).ConfigureAwait(false);
+        _signal.Notify();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _closing.Dispose();
+    }
+
+    private async Task<AppendResult[]> AppendBatchOnceAsync(IReadOnlyList<LedgerEvent> batch, int attempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlBatch(connection, transaction);
+        AddAppendLock(command);
+        var insert = new NpgsqlBatchCommand(PostgresSql.AppendBatch);
+        AddBatchParameters(insert.Parameters, batch);
+        command.BatchCommands.Add(insert);
+        var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_options.OrderedCommits)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                offsets[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        // Ids not inserted now were stored before (or by a racing unguarded writer): fetch them to compare.
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (firstIndex.TryAdd(batch[i].Id, i) && !offsets.ContainsKey(batch[i].Id))
+            {
+                missing.Add(batch[i].Id);
+            }
+        }
+
+        var stored = missing.Count == 0
+            ? []
+            : await SelectByIdsAsync(connection, transaction, missing, cancellationToken).ConfigureAwait(false);
+        if (stored.Count != missing.Count)
+        {
+            throw new RetryableRaceException();
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var results = new AppendResult[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var e = batch[i];
+            var first = firstIndex[e.Id];
+            if (offsets.TryGetValue(e.Id, out var offset))
+            {
+                results[i] = first == i
+                    ? new AppendResult(e.Id, AppendOutcome.Appended, offset)
+                    : new AppendResult(e.Id, batch[first].HasSameContentAs(e) ? AppendOutcome.Duplicate : AppendOutcome.Conflict, offset);
+            }
+            else
+            {
+                var existing = stored[e.Id];
+                results[i] = first == i
+                    ? Outcome(e, existing, attempt)
+                    : new AppendResult(e.Id, existing.Event.HasSameContentAs(e) ? AppendOutcome.Duplicate : AppendOutcome.Conflict, existing.Offset);
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<int> RestoreOnceAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            AddAppendLock(batch);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.LatestOffset));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (_options.OrderedCommits)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var latest = reader.GetInt64(0);
+            if (events[0].Offset <= latest)
+            {
+                throw new LedgerException($"cannot restore offset {events[0].Offset} into {Display}: offsets must increase past {latest}");
+            }
+        }
+
+        await using (var insert = new NpgsqlCommand(PostgresSql.Restore, connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(s => s.Offset)] });
+            AddBatchParameters(insert.Parameters, [.. events.Select(s => s.Event)]);
+            try
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new LedgerException($"cannot restore into {Display}: an id of the batch is already stored ({ex.ConstraintName})", ex);
+            }
+        }
+
+        await using (var advance = new NpgsqlCommand(PostgresSql.AdvanceSequence, connection, transaction))
+        {
+            await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private async Task<List<StoredEvent>> ReadPageAsync(EventQuery page, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(PostgresSql.Select(page));
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = page.After });
+        if (page.UpTo is { } upTo)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        }
+
+        foreach (var (_, value) in PostgresSql.Filters(page))
+        {
+            if (value is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
+            }
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit!.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<StoredEvent>(Math.Min(page.Limit.Value, 1024));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(ReadRow(reader, 0));
+        }
+
+        return events;
+    }
+
+    private static async Task<Dictionary<string, StoredEvent>> SelectByIdsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<string> ids, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(PostgresSql.SelectByIds, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var row = ReadRow(reader, 0);
+            stored[row.Event.Id] = row;
+        }
+
+        return stored;
+    }
+
+    private async ValueTask<long> ScalarAsync(string sql, CancellationToken cancellationToken)
+        => await WithRetryAsync(async (_, ct) =>
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A stored event met again: duplicate or conflict; after a lost acknowledgement, our own earlier attempt.</summary>
+    private static AppendResult Outcome(LedgerEvent incoming, StoredEvent stored, int attempt)
+    {
+        if (!stored.Event.HasSameContentAs(incoming))
+        {
+            return new AppendResult(incoming.Id, AppendOutcome.Conflict, stored.Offset);
+        }
+
+        // On a retry the identical stored row is most likely the commit whose acknowledgement the dropped connection lost.
+        return new AppendResult(incoming.Id, attempt > 0 ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Offset);
+    }
+
+    private void AddAppendLock(NpgsqlBatch batch)
+    {
+        if (_options.OrderedCommits)
+        {
+            var command = new NpgsqlBatchCommand(PostgresSql.AppendLock);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _appendLockKey });
+            batch.BatchCommands.Add(command);
+        }
+    }
+
+    private static void AddEventParameters(NpgsqlParameterCollection parameters, LedgerEvent e)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Id, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = e.RunId, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = e.Turn });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Kind, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Actor, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Payload, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = e.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = e.SchemaVersion });
+        parameters.Add(new NpgsqlParameter { Value = (object?)e.SessionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter { Value = (object?)e.ModelProfile ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+        parameters.Add(new NpgsqlParameter { Value = (object?)e.ModelId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+    }
+
+    private static void AddBatchParameters(NpgsqlParameterCollection parameters, IReadOnlyList<LedgerEvent> batch)
+    {
+        var n = batch.Count;
+        var id = new string[n];
+        var run = new string[n];
+        var turn = new int[n];
+        var kind = new string[n];
+        var actor = new string[n];
+        var payload = new string[n];
+        var created = new DateTime[n];
+        var version = new int[n];
+        var session = new string?[n];
+        var profile = new string?[n];
+        var model = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var e = batch[i];
+            (id[i], run[i], turn[i], kind[i], actor[i], payload[i]) = (e.Id, e.RunId, e.Turn, e.Kind, e.Actor, e.Payload);
+            (created[i], version[i], session[i], profile[i], model[i]) = (e.CreatedAt.UtcDateTime, e.SchemaVersion, e.SessionId, e.ModelProfile, e.ModelId);
+        }
+
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = id });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = run });
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = turn });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kind });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = actor });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payload });
+        parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = version });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = session });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = profile });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = model });
+    }
+
+    private static StoredEvent ReadRow(NpgsqlDataReader reader, int start)
+    {
+        var e = LedgerEvent.FromStore(
+            id: reader.GetString(start + 1),
+            runId: reader.GetString(start + 2),
+            turn: reader.GetInt32(start + 3),
+            kind: reader.GetString(start + 4),
+            actor: reader.GetString(start + 5),
+            payload: reader.GetString(start + 6),
+            createdAt: new DateTimeOffset(reader.GetFieldValue<DateTime>(start + 7).Ticks, TimeSpan.Zero),
+            schemaVersion: reader.GetInt32(start + 8),
+            sessionId: reader.IsDBNull(start + 9) ? null : reader.GetString(start + 9),
+            modelProfile: reader.IsDBNull(start + 10) ? null : reader.GetString(start + 10),
+            modelId: reader.IsDBNull(start + 11) ? null : reader.GetString(start + 11));
+        return new StoredEvent(reader.GetInt64(start), e);
+    }
+
+    private void RequireWritable()
+    {
+        if (_options.ReadOnly)
+        {
+            throw new LedgerStorageException(Display, "this ledger is open read-only");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace AgentLedger.Postgres;
+
+/// <summary>Options of the PostgreSQL backend; in a URL as query parameters (see <see cref="PostgresUrl"/>).</summary>
+public sealed record PostgresLedgerOptions
+{
+    /// <summary>
+    /// Offsets become visible in commit order (an advisory lock held from drawing the offset to commit).
+    /// Switching it off is only for measuring what it costs and proving what it prevents: followers may
+    /// then miss events while several writers commit concurrently.
+    /// </summary>
+    public bool OrderedCommits { get; init; } = true;
+
+    /// <summary>Wake followers with LISTEN/NOTIFY; when off (or unavailable, e.g. behind a transaction pooler) they poll.</summary>
+    public bool Notifications { get; init; } = true;
+
+    /// <summary>How often a follower polls when no notification arrives.</summary>
+    public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long an operation keeps retrying after the connection drops before it reports the server unreachable.</summary>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Create the tables when they are missing; when false a database without a ledger is an error.</summary>
+    public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>Open for reading only: no migration, every write fails.</summary>
+    public bool ReadOnly { get; init; }
+}

@@ -1,0 +1,211 @@
+namespace AgentLedger.Postgres;
+
+/// <summary>Every statement the PostgreSQL backend runs, in one place.</summary>
+/// <remarks>
+/// The <c>events</c> table is the reference's (same names, constraints and indexes), with a 64-bit
+/// offset. AgentLedger's additions are additive: <c>ledger_schema</c> (the layout version) and
+/// <c>ledger_runs</c> (first offset of each run, kept by statement-level triggers, so listing runs is
+/// an index scan and stays right when the reference writes to the table).
+/// </remarks>
+internal static class PostgresSql
+{
+    public const int SchemaVersion = 1;
+
+    public const string Columns =
+        "\"offset\", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id";
+
+    public const string ReadSchemaVersion = "SELECT version FROM ledger_schema";
+
+    public const string EventsTableExists = "SELECT to_regclass('events') IS NOT NULL";
+
+    /// <summary>Serialises migrations between processes opening the same database at once.</summary>
+    public const string MigrationLock = "SELECT pg_advisory_xact_lock(hashtextextended('agentledger.migrate.' || current_schema(), 0))";
+
+    public const string Migrate = """
+        CREATE TABLE IF NOT EXISTS events (
+            "offset"       bigserial PRIMARY KEY,
+            id             varchar(64) NOT NULL UNIQUE,
+            run_id         varchar NOT NULL,
+            turn           integer NOT NULL,
+            kind           varchar NOT NULL,
+            actor          varchar NOT NULL,
+            payload        text NOT NULL,
+            created_at     timestamp with time zone NOT NULL,
+            schema_version integer NOT NULL DEFAULT 1,
+            session_id     varchar,
+            model_profile  varchar,
+            model_id       varchar
+        );
+        ALTER TABLE events ADD COLUMN IF NOT EXISTS session_id varchar;
+        ALTER TABLE events ADD COLUMN IF NOT EXISTS model_profile varchar;
+        ALTER TABLE events ADD COLUMN IF NOT EXISTS model_id varchar;
+        DO $$
+        BEGIN
+            -- The reference's offset is a 32-bit serial: widen it in place (a table rewrite, once).
+            IF (SELECT data_type FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'events' AND column_name = 'offset') = 'integer' THEN
+                ALTER TABLE events ALTER COLUMN "offset" TYPE bigint;
+                EXECUTE format('ALTER SEQUENCE %s AS bigint', pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'));
+            END IF;
+        END $$;
+        CREATE INDEX IF NOT EXISTS ix_events_run_offset ON events (run_id, "offset");
+        CREATE INDEX IF NOT EXISTS ix_events_kind ON events (kind);
+        CREATE INDEX IF NOT EXISTS ix_events_actor ON events (actor);
+        CREATE INDEX IF NOT EXISTS ix_events_session_id ON events (session_id);
+        CREATE INDEX IF NOT EXISTS ix_events_model_id ON events (model_id);
+
+        CREATE TABLE IF NOT EXISTS ledger_runs (
+            run_id       varchar PRIMARY KEY,
+            first_offset bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_ledger_runs_first_offset ON ledger_runs (first_offset);
+        INSERT INTO ledger_runs (run_id, first_offset)
+            SELECT run_id, min("offset") FROM events GROUP BY run_id
+            ON CONFLICT (run_id) DO NOTHING;
+
+        -- Also wakes followers (LISTEN "agentledger.<schema>"), whoever wrote: NOTIFY is delivered at commit.
+        CREATE OR REPLACE FUNCTION ledger_runs_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('agentledger.' || TG_TABLE_SCHEMA, '');
+            INSERT INTO ledger_runs (run_id, first_offset)
+                SELECT run_id, min("offset") FROM inserted_rows GROUP BY run_id
+                ON CONFLICT (run_id) DO UPDATE SET first_offset = LEAST(ledger_runs.first_offset, EXCLUDED.first_offset);
+            RETURN NULL;
+        END $$;
+        CREATE OR REPLACE FUNCTION ledger_runs_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM ledger_runs r
+                WHERE r.run_id IN (SELECT DISTINCT run_id FROM deleted_rows)
+                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id);
+            UPDATE ledger_runs r SET first_offset = (SELECT min("offset") FROM events e WHERE e.run_id = r.run_id)
+                WHERE r.run_id IN (SELECT DISTINCT run_id FROM deleted_rows);
+            RETURN NULL;
+        END $$;
+        DROP TRIGGER IF EXISTS ledger_runs_after_insert ON events;
+        CREATE TRIGGER ledger_runs_after_insert AFTER INSERT ON events
+            REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_runs_after_insert();
+        DROP TRIGGER IF EXISTS ledger_runs_after_delete ON events;
+        CREATE TRIGGER ledger_runs_after_delete AFTER DELETE ON events
+            REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_runs_after_delete();
+
+        CREATE TABLE IF NOT EXISTS ledger_schema (version integer NOT NULL);
+        DELETE FROM ledger_schema;
+        INSERT INTO ledger_schema (version) VALUES (1);
+        """;
+
+    /// <summary>
+    /// The ordering guard: every append takes this transaction-scoped lock before it draws an offset and
+    /// holds it until commit, so offsets become visible in the order they were drawn. A follower reading
+    /// <c>offset &gt; n</c> can then never be overtaken by a late commit of a lower offset.
+    /// </summary>
+    public const string AppendLock = "SELECT pg_advisory_xact_lock($1)";
+
+    /// <summary>
+    /// One new event: inserted, or the stored row with the same id returned (in one round trip).
+    /// NOT EXISTS first, because ON CONFLICT draws a sequence value even for a row it then drops.
+    /// </summary>
+    public const string AppendOne = """
+        WITH inserted AS (
+            INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING "offset"
+        )
+        SELECT true, "offset", NULL::varchar, NULL::varchar, NULL::integer, NULL::varchar, NULL::varchar, NULL::text,
+               NULL::timestamptz, NULL::integer, NULL::varchar, NULL::varchar, NULL::varchar
+        FROM inserted
+        UNION ALL
+        SELECT false, "offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id
+        FROM events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)
+        """;
+
+    /// <summary>A batch in one statement: the arrays are unnested in order, ids already stored or repeated are skipped.</summary>
+    public const string AppendBatch = """
+        WITH input AS (
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
+                                 $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
+                WITH ORDINALITY AS t(id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, ord)
+        ), fresh AS (
+            SELECT DISTINCT ON (id) * FROM input
+            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = input.id)
+            ORDER BY id, ord
+        )
+        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+        SELECT id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id
+        FROM fresh ORDER BY ord
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, "offset"
+        """;
+
+    public const string SelectByIds = $"SELECT {Columns} FROM events WHERE id = ANY($1)";
+
+    public const string Restore = """
+        INSERT INTO events ("offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+        SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::integer[], $5::varchar[], $6::varchar[], $7::text[],
+                             $8::timestamptz[], $9::integer[], $10::varchar[], $11::varchar[], $12::varchar[])
+        """;
+
+    /// <summary>After a restore with explicit offsets, the sequence must continue past them.</summary>
+    public const string AdvanceSequence = """
+        SELECT setval(pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'),
+                      GREATEST((SELECT COALESCE(max("offset"), 1) FROM events),
+                               (SELECT last_value FROM pg_sequences
+                                WHERE schemaname = current_schema()
+                                  AND sequencename = split_part(pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'), '.', 2))))
+        """;
+
+    public const string LatestOffset = "SELECT COALESCE(max(\"offset\"), 0) FROM events";
+
+    public const string Count = "SELECT count(*) FROM events";
+
+    public const string ListRuns = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset > $1 ORDER BY first_offset LIMIT $2";
+
+    /// <summary>Where this connection's ledger lives, and the keys derived from it.</summary>
+    public const string Identify = """
+        SELECT current_schema(),
+               hashtextextended('agentledger.append.' || current_schema(), 0),
+               to_regclass('events') IS NOT NULL,
+               to_regclass('ledger_schema') IS NOT NULL
+        """;
+
+    /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
+    public const string Reset = "TRUNCATE events, ledger_runs";
+
+    public static string Select(EventQuery query)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {Columns} FROM events WHERE \"offset\" > $1");
+        var n = 1;
+        if (query.UpTo is not null)
+        {
+            sql.Append(" AND \"offset\" <= $").Append(++n);
+        }
+
+        foreach (var (column, value) in Filters(query))
+        {
+            if (value is not null)
+            {
+                sql.Append(" AND ").Append(column).Append(" = $").Append(++n);
+            }
+        }
+
+        sql.Append(" ORDER BY \"offset\"");
+        if (query.Limit is not null)
+        {
+            sql.Append(" LIMIT $").Append(++n);
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>The filters in the order <see cref="Select"/> numbers their parameters.</summary>
+    public static IEnumerable<(string Column, string? Value)> Filters(EventQuery query) =>
+    [
+        ("run_id", query.RunId),
+        ("kind", query.Kind),
+        ("actor", query.Actor),
+        ("session_id", query.SessionId),
+        ("model_id", query.ModelId),
+        ("model_profile", query.ModelProfile),
+    ];
+}
