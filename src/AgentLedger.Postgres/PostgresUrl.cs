@@ -80,32 +80,49 @@ public static class PostgresUrl
         }
 
         // [::1]:5432, host:5432, host, and libpq's host1:5432,host2:5433 lists.
-        var hosts = new List<string>();
+        var hosts = new List<(string Host, int? Port)>();
         foreach (var part in authority.Split(','))
         {
-            var hostPart = part;
+            var host = part;
             string? port = null;
-            if (hostPart.StartsWith('['))
+            if (host.StartsWith('['))
             {
-                var close = hostPart.IndexOf(']', StringComparison.Ordinal);
-                port = close + 1 < hostPart.Length && hostPart[close + 1] == ':' ? hostPart[(close + 2)..] : null;
-                hostPart = hostPart[1..close];
+                var close = host.IndexOf(']', StringComparison.Ordinal);
+                port = close + 1 < host.Length && host[close + 1] == ':' ? host[(close + 2)..] : null;
+                host = host[1..close];
             }
-            else if (hostPart.LastIndexOf(':') is var colon and >= 0)
+            else if (host.LastIndexOf(':') is var colon and >= 0)
             {
-                port = hostPart[(colon + 1)..];
-                hostPart = hostPart[..colon];
+                port = host[(colon + 1)..];
+                host = host[..colon];
             }
 
-            if (port is not null && !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            if (port is null)
+            {
+                hosts.Add((Uri.UnescapeDataString(host), null));
+            }
+            else if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                hosts.Add((Uri.UnescapeDataString(host), number));
+            }
+            else
             {
                 throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': port '{port}' is not a number");
             }
-
-            hosts.Add(port is null ? Uri.UnescapeDataString(hostPart) : $"{Uri.UnescapeDataString(hostPart)}:{port}");
         }
 
-        builder.Host = string.Join(',', hosts);
+        if (hosts.Count == 1)
+        {
+            builder.Host = hosts[0].Host;
+            if (hosts[0].Port is { } port)
+            {
+                builder.Port = port;
+            }
+
+            return;
+        }
+
+        builder.Host = string.Join(',', hosts.Select(h => h.Port is null ? h.Host : $"{h.Host}:{h.Port}"));
     }
 
     private static PostgresLedgerOptions Apply(NpgsqlConnectionStringBuilder builder, PostgresLedgerOptions options, string key, string value, string display)

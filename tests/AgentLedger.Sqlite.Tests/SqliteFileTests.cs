@@ -83,12 +83,12 @@ public sealed class SqliteFileTests : IAsyncDisposable
         await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
         {
             Assert.Equal(1, ledger.Description.SchemaVersion);
-            var events = await ReadAllAsync(ledger);
+            var events = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
             Assert.Equal(["r-1", "r-2"], events.Select(e => e.Event.Id));
             Assert.All(events, e => Assert.Null(e.Event.SessionId));
             var appended = await ledger.AppendAsync(TestEvents.Make("legacy-run", 2, id: "new-1"), Ct);
             Assert.Equal(3, appended.Offset);
-            Assert.Equal(["legacy-run"], await ListRunsAsync(ledger));
+            Assert.Equal(["legacy-run"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
         }
 
         Assert.Equal(1, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
@@ -108,7 +108,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
         ReferenceFiles.InsertRow(path, "d", "run", 3, "agent.spoke", "fox", "{}", "2026-06-07T12:11:12.5+02:00");
 
         await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
-        var events = await ReadAllAsync(ledger);
+        var events = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
 
         Assert.Equal(pythonPayload, events[0].Event.Payload);
         Assert.Equal("naïve 😀", events[0].Event.PayloadElement.GetProperty("text").GetString());
@@ -133,7 +133,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
         await ledger.AppendAsync(TestEvents.Make(id: "b"), Ct);
 
         Assert.Equal(indexesBefore, ReferenceFiles.Scalar(path, "SELECT COUNT(*) FROM pragma_index_list('events')"));
-        Assert.Equal(["a", "b"], (await ReadAllAsync(ledger)).Select(e => e.Event.Id));
+        Assert.Equal(["a", "b"], (await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct)).Select(e => e.Event.Id));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
         var error = await Assert.ThrowsAsync<LedgerStorageException>(async () =>
         {
             await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
-            await ReadAllAsync(ledger);
+            await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
         });
 
         Assert.Matches("corrupt|not a SQLite database", error.Message);
@@ -189,8 +189,8 @@ public sealed class SqliteFileTests : IAsyncDisposable
 
         await using var ledger = await Ledger.OpenAsync($"sqlite:///{path}?mode=ro", Ct);
 
-        Assert.Equal(5, (await ReadAllAsync(ledger)).Count);
-        Assert.Equal(["ro"], await ListRunsAsync(ledger));
+        Assert.Equal(5, (await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct)).Count);
+        Assert.Equal(["ro"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
         var error = await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.AppendAsync(TestEvents.Make(), Ct));
         Assert.Contains("read-only", error.Message, StringComparison.Ordinal);
     }
@@ -257,26 +257,4 @@ public sealed class SqliteFileTests : IAsyncDisposable
     }
 
     private static async Task<string> HashAsync(string path) => Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(path, Ct)));
-
-    private static async Task<List<StoredEvent>> ReadAllAsync(ILedger ledger)
-    {
-        var events = new List<StoredEvent>();
-        await foreach (var e in ledger.ReadAsync(EventQuery.All, Ct))
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
-
-    private static async Task<List<string>> ListRunsAsync(ILedger ledger)
-    {
-        var runs = new List<string>();
-        await foreach (var r in ledger.ListRunsAsync(Ct))
-        {
-            runs.Add(r);
-        }
-
-        return runs;
-    }
 }

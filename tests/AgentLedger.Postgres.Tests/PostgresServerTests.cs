@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using AgentLedger.Conformance;
+using AgentLedger.Sqlite;
+using Npgsql;
+using Xunit;
+
+namespace AgentLedger.Postgres.Tests;
+
+/// <summary>What only a shared server can do: other processes, the reference's table, faults, wake-ups.</summary>
+public sealed class PostgresServerTests : IAsyncDisposable
+{
+    private readonly PostgresBackend _backend = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("agentledger-pg-test-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Writer_processes_and_a_follower_lose_nothing_and_double_nothing()
+    {
+        await using var ledger = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+        const int perWriter = 250;
+        string[] prefixes = ["p1", "p2", "p3", "p4"];
+        var follower = Followers.FollowUntilAsync(ledger, "sentinel", Ct);
+
+        var writers = prefixes.Select((p, i) => WriterProcess.Start(_backend.Url, p, perWriter, batchSize: i == 3 ? 10 : 1)).ToList();
+        var outputs = await Task.WhenAll(writers.Select(w => WriterProcess.FinishAsync(w, Ct)));
+        writers.ForEach(w => w.Dispose());
+        await ledger.AppendAsync(TestEvents.Make("end", id: "sentinel"), Ct);
+        var seen = await follower;
+
+        Assert.All(outputs, o => Assert.Equal($"appended {perWriter} duplicate 0 conflict 0", o));
+        var stored = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
+        var missed = Followers.Missed(stored, seen, "sentinel");
+        Assert.True(missed == 0, $"the follower missed {missed} of {stored.Count - 1} events");
+        Assert.Equal(perWriter * prefixes.Length, seen.Count);
+        Assert.Equal(perWriter * prefixes.Length, seen.Select(s => s.Event.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_table_created_by_the_reference_is_opened_read_widened_and_appended_to()
+    {
+        var schema = _backend.SchemaName;
+        await PostgresServer.ExecuteAsync($$"""
+            CREATE SCHEMA {{schema}};
+            CREATE TABLE {{schema}}.events (
+                "offset" SERIAL NOT NULL, id VARCHAR(64) NOT NULL, run_id VARCHAR NOT NULL, turn INTEGER NOT NULL,
+                kind VARCHAR NOT NULL, actor VARCHAR NOT NULL, payload TEXT NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+                schema_version INTEGER NOT NULL, session_id VARCHAR, model_profile VARCHAR, model_id VARCHAR,
+                CONSTRAINT events_pkey PRIMARY KEY ("offset"), CONSTRAINT events_id_key UNIQUE (id));
+            ALTER SEQUENCE {{schema}}.events_offset_seq AS integer;
+            CREATE INDEX ix_events_actor ON {{schema}}.events (actor);
+            CREATE INDEX ix_events_kind ON {{schema}}.events (kind);
+            CREATE INDEX ix_events_model_id ON {{schema}}.events (model_id);
+            CREATE INDEX ix_events_run_id ON {{schema}}.events (run_id);
+            CREATE INDEX ix_events_run_offset ON {{schema}}.events (run_id, "offset");
+            CREATE INDEX ix_events_session_id ON {{schema}}.events (session_id);
+            INSERT INTO {{schema}}.events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id)
+            VALUES ('ref-1', 'legacy', 0, 'run.started', 'engine', '{"seed": 7, "goal": "caf\u00e9"}', '2026-06-07 10:11:12.123456+00', 1, 's-1');
+            """, Ct);
+
+        await using (var ledger = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct))
+        {
+            var first = Assert.Single(await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct));
+            Assert.Equal("""{"seed": 7, "goal": "caf\u00e9"}""", first.Event.Payload);
+            Assert.Equal(new DateTimeOffset(2026, 6, 7, 10, 11, 12, 123, 456, TimeSpan.Zero), first.Event.CreatedAt);
+            Assert.Equal(2, (await ledger.AppendAsync(TestEvents.Make("legacy", 1, id: "ours"), Ct)).Offset);
+            Assert.Equal(["legacy"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+        }
+
+        Assert.Equal("bigint", await PostgresServer.ScalarAsync<string>(
+            $"SELECT data_type::text FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'events' AND column_name = 'offset'", Ct));
+        Assert.Equal(2L, await PostgresServer.ScalarAsync<long>(
+            $"SELECT count(*) FROM pg_constraint WHERE conrelid = '{schema}.events'::regclass AND conname IN ('events_pkey', 'events_id_key')", Ct));
+    }
+
+    [Fact]
+    public async Task Several_processes_opening_a_new_database_at_once_all_succeed()
+    {
+        var opens = Enumerable.Range(0, 6).Select(_ => Task.Run(async () => await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct), Ct));
+
+        var ledgers = await Task.WhenAll(opens);
+
+        Assert.All(ledgers, l => Assert.Equal(1, l.Description.SchemaVersion));
+        foreach (var ledger in ledgers)
+        {
+            await ledger.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Appends_survive_backends_being_terminated_in_a_loop_without_loss_or_doubling()
+    {
+        var url = PostgresServer.WithParameters(_backend.Url, "application_name=agentledger-storm");
+        await using var ledger = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+        using var stopKilling = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var killed = 0;
+        var killer = Task.Run(async () =>
+        {
+            await using var admin = NpgsqlDataSource.Create(PostgresServer.ConnectionString);
+            while (!stopKilling.IsCancellationRequested)
+            {
+                await using var command = admin.CreateCommand(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'agentledger-storm' AND pid <> pg_backend_pid()");
+                killed += (int)(long)(await command.ExecuteScalarAsync(CancellationToken.None))!;
+                await Task.Delay(15, CancellationToken.None);
+            }
+        }, Ct);
+
+        const int writers = 4, perWriter = 150;
+        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var outcomes = new List<AppendResult>();
+            for (var i = 0; i < perWriter; i += 3)
+            {
+                if (w % 2 == 0)
+                {
+                    outcomes.AddRange(await ledger.AppendBatchAsync(Enumerable.Range(i, 3).Select(t => TestEvents.Make($"w{w}", t, id: $"w{w}-{t}")), Ct));
+                }
+                else
+                {
+                    for (var t = i; t < i + 3; t++)
+                    {
+                        outcomes.Add(await ledger.AppendAsync(TestEvents.Make($"w{w}", t, id: $"w{w}-{t}"), Ct));
+                    }
+                }
+            }
+
+            return outcomes;
+        }, Ct)));
+        await stopKilling.CancelAsync();
+        await killer;
+
+        Assert.True(killed > 0, "the storm must actually have terminated connections");
+        var all = results.SelectMany(r => r).ToList();
+        Assert.All(all, r => Assert.Equal(AppendOutcome.Appended, r.Outcome));
+        var stored = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
+        Assert.Equal(writers * perWriter, stored.Count);
+        Assert.Equal(writers * perWriter, stored.Select(s => s.Event.Id).Distinct().Count());
+        Assert.Equal(all.Select(r => r.Offset).Order(), stored.Select(s => s.Offset));
+    }
+
+    [Fact]
+    public async Task A_server_that_stays_down_gives_a_clear_error_after_a_bounded_time()
+    {
+        var port = FreePort();
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(
+            () => PostgresLedger.OpenAsync($"postgresql://u:s3cret@127.0.0.1:{port}/db?retry_seconds=2&connect_timeout=2", cancellationToken: Ct));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Contains("cannot reach the server", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_gives_a_clear_error_without_the_password()
+    {
+        var cs = PostgresServer.ConnectionString;
+        var url = $"postgresql://{cs.Username}:wr0ng-Pa55@{cs.Host}:{cs.Port}/{cs.Database}";
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => PostgresLedger.OpenAsync(url, cancellationToken: Ct));
+
+        Assert.Contains("refused the login", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wr0ng-Pa55", error.Message, StringComparison.Ordinal);
+        Assert.Contains("***", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_database_gives_a_clear_error()
+    {
+        var cs = PostgresServer.ConnectionString;
+        var url = $"postgresql://{cs.Username}:{Uri.EscapeDataString(cs.Password!)}@{cs.Host}:{cs.Port}/no_such_db";
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => PostgresLedger.OpenAsync(url, cancellationToken: Ct));
+
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_database_without_a_ledger_is_an_error_when_creation_is_not_allowed()
+    {
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(
+            () => PostgresLedger.OpenAsync(_backend.Url, new PostgresLedgerOptions { CreateIfMissing = false }, Ct));
+
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_follower_is_woken_by_notify_long_before_its_poll_interval()
+    {
+        var url = PostgresServer.WithParameters(_backend.Url, "poll_ms=10000");
+        await using var writer = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+        await using var reader = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(5));
+        var follower = Task.Run(async () =>
+        {
+            await foreach (var e in reader.FollowAsync(EventQuery.All, stop.Token))
+            {
+                return e;
+            }
+
+            return null;
+        }, Ct);
+
+        await Task.Delay(500, Ct); // the follower has caught up, is listening, and waits
+        var clock = Stopwatch.StartNew();
+        await writer.AppendAsync(TestEvents.Make(id: "wake"), Ct);
+        var seen = await follower;
+
+        // Without NOTIFY the follower would only look again after its 10 s poll, past the 5 s deadline.
+        Assert.Equal("wake", seen?.Event.Id);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_ledger_copied_to_a_sqlite_file_and_back_keeps_offsets_and_every_field()
+    {
+        await using var source = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+        await source.AppendBatchAsync(Enumerable.Range(0, 2500).Select(i => TestEvents.Make($"run-{i % 9}", i, id: $"e{i}",
+            payload: $$"""{"text":"é {{i}}","big":123456789012345678901234567890{{i}}}""", session: i % 3 == 0 ? null : "s")), Ct);
+        await source.AppendAsync(TestEvents.Make("dup", id: "e0"), Ct);
+        await source.AppendAsync(TestEvents.Make("late", id: "late"), Ct);
+        var file = Path.Combine(_folder, "snapshot.db");
+
+        CopyReport toFile, back;
+        await using (var sqlite = await SqliteLedger.OpenAsync(file, cancellationToken: Ct))
+        {
+            toFile = await LedgerCopy.CopyAsync(source, sqlite, verify: true, cancellationToken: Ct);
+        }
+
+        await using var backBackend = new PostgresBackend();
+        await using (var sqlite = await Ledger.OpenAsync($"sqlite:///{file}", Ct))
+        await using (var destination = await PostgresLedger.OpenAsync(backBackend.Url, cancellationToken: Ct))
+        {
+            back = await LedgerCopy.CopyAsync(sqlite, destination, verify: true, cancellationToken: Ct);
+            Assert.Equal(await source.LatestOffsetAsync(Ct) + 1, (await destination.AppendAsync(TestEvents.Make(id: "after-copy"), Ct)).Offset);
+        }
+
+        Assert.True(toFile.Verified && back.Verified);
+        Assert.Equal(toFile.SourceDigest, back.DestinationDigest);
+        Assert.Equal(2501, toFile.Copied);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
