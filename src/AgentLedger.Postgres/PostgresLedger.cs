@@ -10,7 +10,7 @@ namespace AgentLedger.Postgres;
 /// follower reading by offset never misses one. Dropped connections are retried; appends are
 /// idempotent by id, so a retry never doubles an event.
 /// </summary>
-public sealed partial class PostgresLedger : ILedger
+public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 {
     private const int PageSize = 5000;
 
@@ -210,6 +210,9 @@ public sealed partial class PostgresLedger : ILedger
         await WithRetryAsync((_, ct) => RestoreOnceAsync(events, ct), cancellationToken).ConfigureAwait(false);
         _signal.Notify();
     }
+
+    public async ValueTask<long?> SizeOnDiskAsync(CancellationToken cancellationToken = default)
+        => await ScalarAsync(PostgresSql.SizeOnDisk, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {

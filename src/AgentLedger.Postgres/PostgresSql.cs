@@ -159,6 +159,8 @@ internal static class PostgresSql
 
     public const string Count = "SELECT count(*) FROM events";
 
+    public const string SizeOnDisk = "SELECT pg_total_relation_size('events') + COALESCE(pg_total_relation_size(to_regclass('ledger_runs')), 0)";
+
     public const string ListRuns = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset > $1 ORDER BY first_offset LIMIT $2";
 
     /// <summary>Where this connection's ledger lives, and the keys derived from it.</summary>

@@ -9,7 +9,7 @@ namespace AgentLedger.Sqlite;
 /// <c>id</c>, so it holds across processes and restarts; nothing of the log is cached in memory, so
 /// opening a file costs the same whatever it holds.
 /// </summary>
-public sealed partial class SqliteLedger : ILedger
+public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 {
     private readonly string _readConnectionString;
     private readonly SqliteConnection? _writer;
@@ -261,6 +261,18 @@ public sealed partial class SqliteLedger : ILedger
         }
 
         _signal.Notify();
+    }
+
+    public ValueTask<long?> SizeOnDiskAsync(CancellationToken cancellationToken = default)
+    {
+        long size = 0;
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+        {
+            var file = new FileInfo(Path + suffix);
+            size += file.Exists ? file.Length : 0;
+        }
+
+        return ValueTask.FromResult<long?>(size);
     }
 
     public async ValueTask DisposeAsync()

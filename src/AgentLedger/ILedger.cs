@@ -60,3 +60,10 @@ public sealed record LedgerDescription(string Backend, string Location, int Sche
 {
     public override string ToString() => $"{Backend} {Location}";
 }
+
+/// <summary>Implemented by stores that can tell how much disk they use.</summary>
+public interface ILedgerStorageSize
+{
+    /// <summary>Bytes on disk (files, or table and index relations), or null when unknown.</summary>
+    ValueTask<long?> SizeOnDiskAsync(CancellationToken cancellationToken = default);
+}

@@ -13,17 +13,44 @@ public sealed record LedgerDigest(long Count, long LatestOffset, string Sha256)
     public static async Task<LedgerDigest> ComputeAsync(ILedger ledger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long count = 0, latest = 0;
-        var newline = "\n"u8.ToArray();
+        using var builder = new Builder();
         await foreach (var stored in ledger.ReadAsync(EventQuery.All, cancellationToken).ConfigureAwait(false))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(JsonlTrace.Write(stored)));
-            hash.AppendData(newline);
-            count++;
-            latest = stored.Offset;
+            builder.Add(stored);
         }
 
-        return new LedgerDigest(count, latest, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return builder.Finish();
+    }
+
+    /// <summary>Adds events one by one, in offset order.</summary>
+    internal sealed class Builder : IDisposable
+    {
+        private static readonly byte[] Newline = "\n"u8.ToArray();
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long _count;
+        private long _latest;
+
+        public void Add(StoredEvent stored)
+        {
+            string line;
+            try
+            {
+                line = JsonlTrace.Write(stored);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
+            {
+                // A stored payload that is not JSON (verify reports it): hash its raw text instead.
+                line = $"{stored.Offset} {stored.Event.Id} {stored.Event.Payload}";
+            }
+
+            _hash.AppendData(Encoding.UTF8.GetBytes(line));
+            _hash.AppendData(Newline);
+            _count++;
+            _latest = Math.Max(_latest, stored.Offset);
+        }
+
+        public LedgerDigest Finish() => new(_count, _latest, Convert.ToHexStringLower(_hash.GetHashAndReset()));
+
+        public void Dispose() => _hash.Dispose();
     }
 }

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace AgentLedger.Cli;
+
+/// <summary>What a command's action works with: the parsed line, the ledger location, the console.</summary>
+internal sealed class CommandContext(ParseResult parse)
+{
+    public ParseResult Parse { get; } = parse;
+
+    public bool Json => Parse.GetValue(GlobalOptions.Json);
+
+    public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
+
+    /// <summary>--db, else DATABASE_URL, else ./agentledger.db.</summary>
+    public string Location => Parse.GetValue(GlobalOptions.Db) is { Length: > 0 } db
+        ? db
+        : Environment.GetEnvironmentVariable(AgentLedger.Ledger.DatabaseUrlVariable) is { Length: > 0 } env ? env : GlobalOptions.DefaultFile;
+
+    /// <summary>The location as it may be printed: never with a password.</summary>
+    public string DisplayLocation => LedgerLocation.Parse(Location).Display;
+
+    public IAnsiConsole Out { get; } = Terminal.Stdout;
+
+    public T? Get<T>(Option<T> option) => Parse.GetValue(option);
+
+    public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
+
+    /// <summary>Opens the ledger for reading: a missing SQLite file is an error, not a new empty file.</summary>
+    public async Task<ILedger> OpenForReadingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AgentLedger.Ledger.OpenAsync(Location, new LedgerOpenOptions { CreateIfMissing = false }, cancellationToken);
+        }
+        catch (LedgerStorageException ex) when (ex.Message.Contains("no ledger", StringComparison.Ordinal))
+        {
+            throw new LedgerStorageException(ex.Location, "no ledger here yet; record one with 'agentledger demo', or point --db (or DATABASE_URL) at one", ex);
+        }
+    }
+
+    /// <summary>Opens the ledger for writing, creating it on first write.</summary>
+    public async Task<ILedger> OpenForWritingAsync(CancellationToken cancellationToken)
+        => await AgentLedger.Ledger.OpenAsync(Location, LedgerOpenOptions.Default, cancellationToken);
+}

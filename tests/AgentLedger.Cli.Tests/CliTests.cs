@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentLedger.Postgres;
+using Npgsql;
+using Xunit;
+
+namespace AgentLedger.Cli.Tests;
+
+/// <summary>The tool end to end, as a process, on a SQLite file and on PostgreSQL.</summary>
+public sealed class CliTests : IAsyncDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("agentledger-cli-").FullName;
+    private readonly List<string> _schemas = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        Directory.Delete(_folder, recursive: true);
+        foreach (var schema in _schemas)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(PostgresUrl.Parse(PostgresUrlFromEnvironment()).ConnectionString);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    public static TheoryData<string> Backends => ["sqlite", "postgres"];
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Demo_runs_show_stats_export_import_and_verify_agree(string backend)
+    {
+        var source = Location(backend, "source");
+        var copy = Location(backend, "copy");
+
+        var demo = await Tool("--db", source, "demo", "--seed", "11", "--runs", "2");
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        Assert.Contains("recorded run demo-11-1", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("recorded run demo-11-2", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("winning model", demo.Stdout, StringComparison.Ordinal);
+
+        var again = await Tool("--db", source, "demo", "--seed", "11");
+        Assert.Contains("0 events appended (", again.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" 0 conflicts)", again.Stdout, StringComparison.Ordinal);
+
+        var runs = await Tool("--db", source, "runs", "--json");
+        var listed = JsonDocument.Parse(runs.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["demo-11-2", "demo-11-1"], listed.Select(r => r.GetProperty("run_id").GetString()));
+        Assert.All(listed, r => Assert.Equal("finished", r.GetProperty("status").GetString()));
+        Assert.All(listed, r => Assert.True(r.GetProperty("tokens").GetInt64() > 0));
+
+        var show = await Tool("--db", source, "show", "demo-11-1");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("run.finished", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("judge.verdict", show.Stdout, StringComparison.Ordinal);
+
+        var stats = await Tool("--db", source, "stats", "--by", "model", "--json");
+        var models = JsonDocument.Parse(stats.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("key").GetString()).ToList();
+        Assert.Contains("openai/gpt-4o-mini", models);
+        Assert.Contains("google/gemma-3-12b", models);
+
+        var trace = Path.Combine(_folder, $"{backend}.jsonl");
+        Assert.Equal(0, (await Tool("--db", source, "export", "--out", trace)).ExitCode);
+        var import = await Tool("--db", copy, "import", trace, "--json");
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var importCounts = JsonDocument.Parse(import.Stdout).RootElement;
+        Assert.Equal(File.ReadLines(trace).Count(), importCounts.GetProperty("appended").GetInt64());
+
+        var reimport = await Tool("--db", copy, "import", trace, "--json");
+        Assert.Equal(0, JsonDocument.Parse(reimport.Stdout).RootElement.GetProperty("appended").GetInt64());
+
+        var sourceDigest = JsonDocument.Parse((await Tool("--db", source, "verify", "--json")).Stdout).RootElement.GetProperty("digest");
+        var copyVerify = await Tool("--db", copy, "verify", "--json");
+        Assert.Equal(0, copyVerify.ExitCode);
+        Assert.Equal(sourceDigest.GetRawText(), JsonDocument.Parse(copyVerify.Stdout).RootElement.GetProperty("digest").GetRawText());
+    }
+
+    [Fact]
+    public async Task Copy_moves_a_postgres_ledger_into_a_sqlite_file_and_back_verified()
+    {
+        var pg = Location("postgres", "origin");
+        var file = Path.Combine(_folder, "snapshot.db");
+        var back = Location("postgres", "back");
+        Assert.Equal(0, (await Tool("--db", pg, "demo", "--seed", "3", "--runs", "2")).ExitCode);
+
+        var toFile = await Tool("--db", pg, "copy", "--to", file);
+        var toPg = await Tool("--db", file, "copy", "--to", back);
+
+        Assert.True(toFile.ExitCode == 0, toFile.ToString());
+        Assert.Contains("verified: identical", toFile.Stdout, StringComparison.Ordinal);
+        Assert.True(toPg.ExitCode == 0, toPg.ToString());
+        Assert.Contains("verified: identical", toPg.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(PostgresPassword(), toFile.Stdout + toFile.Stderr + toPg.Stdout, StringComparison.Ordinal);
+        var again = await Tool("--db", file, "copy", "--to", back);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already holds events", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_follow_sees_events_appended_by_another_process_and_ends_cleanly_on_ctrl_c()
+    {
+        var db = Path.Combine(_folder, "live.db");
+        Assert.Equal(0, (await Tool("--db", db, "append", "--run", "r", "--kind", "run.started", "--actor", "engine")).ExitCode);
+        using var tail = Process.Start(ToolProcess.StartInfo(_folder, ["--db", db, "tail", "--follow", "--after", "0", "--json"]))!;
+        var first = await tail.StandardOutput.ReadLineAsync(Ct);
+        Assert.Contains("run.started", first, StringComparison.Ordinal);
+
+        var append = await Tool("--db", db, "append", "--run", "r", "--turn", "1", "--kind", "agent.spoke", "--actor", "fox", "--payload", """{"text":"hello"}""");
+        Assert.Equal(0, append.ExitCode);
+        var second = await tail.StandardOutput.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Contains("\"text\":\"hello\"", second, StringComparison.Ordinal);
+        Assert.Contains("\"offset\":2", second, StringComparison.Ordinal);
+        using (var interrupt = Process.Start("kill", ["-INT", tail.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync(Ct);
+        }
+
+        await tail.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        Assert.Equal(0, tail.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("Bad.Kind", """{"a":1}""", "kind")]
+    [InlineData("agent.spoke", "[1,2]", "payload")]
+    [InlineData("agent.spoke", "{oops", "payload")]
+    public async Task Append_with_bad_input_fails_clearly_and_writes_nothing(string kind, string payload, string field)
+    {
+        var db = await SeededLedgerAsync();
+
+        var result = await Tool("--db", db, "append", "--run", "r", "--kind", kind, "--actor", "fox", "--payload", payload);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"error: invalid event: {field}", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(db));
+    }
+
+    [Fact]
+    public async Task Import_of_a_malformed_line_names_it_and_writes_nothing_from_the_file()
+    {
+        var db = await SeededLedgerAsync();
+        var trace = Path.Combine(_folder, "bad.jsonl");
+        await File.WriteAllLinesAsync(trace,
+        [
+            """{"id":"a","run_id":"r","turn":0,"kind":"agent.spoke","actor":"fox","payload":{"text":"fine"}}""",
+            """{"id":"b","run_id":"r","turn":1,"kind":"agent.spoke","actor":"fox","payload":{"text":"fine too"}}""",
+            """{"id":"c","run_id":"r","turn":2,"kind":"agent.spoke","actor":"fox","payload":"not an object"}""",
+        ], Ct);
+
+        var result = await Tool("--db", db, "import", trace);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("line 3", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("payload must be a JSON object", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(db));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--db", "mysql://u:p@h/db", "runs" }, 2, "accepted forms")]
+    [InlineData(new[] { "runs", "--status", "sleeping" }, 2, "sleeping")]
+    [InlineData(new[] { "frobnicate" }, 2, "frobnicate")]
+    [InlineData(new[] { "reset" }, 2, "--yes")]
+    [InlineData(new[] { "--db", "missing.db", "runs" }, 1, "no ledger here yet")]
+    [InlineData(new[] { "--db", "missing.db", "show", "nope" }, 1, "no ledger here yet")]
+    [InlineData(new[] { "--db", "postgresql://u:s3cret@127.0.0.1:1/db?retry_seconds=1&connect_timeout=1", "info" }, 1, "cannot reach the server")]
+    public async Task Bad_usage_and_bad_locations_give_one_clear_line_and_the_right_exit_code(string[] args, int exitCode, string expected)
+    {
+        var result = await Tool(args);
+
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "missing.db")));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_ledger_is_reported_and_left_untouched()
+    {
+        var path = Path.Combine(_folder, "notes.db");
+        await File.WriteAllTextAsync(path, "not a database at all, just notes", Ct);
+
+        var result = await Tool("--db", path, "demo");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not a SQLite database", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("not a database at all, just notes", await File.ReadAllTextAsync(path, Ct));
+    }
+
+    [Fact]
+    public async Task Reset_with_yes_deletes_everything_and_verify_still_passes()
+    {
+        var db = await SeededLedgerAsync();
+
+        var reset = await Tool("--db", db, "reset", "--yes");
+        var verify = await Tool("--db", db, "verify");
+
+        Assert.Equal(0, reset.ExitCode);
+        Assert.Equal(0, await CountAsync(db));
+        Assert.Equal(0, verify.ExitCode);
+    }
+
+    [Fact]
+    public async Task Append_reads_json_lines_from_standard_input_and_reports_each_outcome()
+    {
+        var db = Path.Combine(_folder, "stdin.db");
+        const string lines = """
+            {"id":"x1","run_id":"r","turn":0,"kind":"agent.spoke","actor":"fox","payload":{"text":"one"}}
+            {"id":"x2","run_id":"r","turn":1,"kind":"agent.spoke","actor":"owl","payload":{"text":"two"}}
+            {"id":"x1","run_id":"r","turn":0,"kind":"agent.spoke","actor":"fox","payload":{"text":"changed"}}
+            """;
+
+        var result = await ToolProcess.RunAsync(_folder, ["--db", db, "append"], lines, Ct);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["appended x1 @1", "appended x2 @2", "conflict x1 @1"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Version_and_help_with_examples_are_printed()
+    {
+        var version = await Tool("--version");
+        var help = await Tool("runs", "--help");
+
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Stdout);
+        Assert.Contains("Examples:", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--limit", help.Stdout, StringComparison.Ordinal);
+    }
+
+    private Task<ToolResult> Tool(params string[] args) => ToolProcess.RunAsync(_folder, args, cancellationToken: Ct);
+
+    private async Task<string> SeededLedgerAsync()
+    {
+        var db = Path.Combine(_folder, $"seeded-{Guid.NewGuid():N}.db");
+        var seed = await Tool("--db", db, "append", "--run", "r", "--kind", "run.started", "--actor", "engine");
+        Assert.Equal(0, seed.ExitCode);
+        return db;
+    }
+
+    private async Task<long> CountAsync(string db)
+    {
+        var info = await Tool("--db", db, "info", "--json");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        return JsonDocument.Parse(info.Stdout).RootElement.GetProperty("events").GetInt64();
+    }
+
+    private string Location(string backend, string name)
+    {
+        if (backend == "sqlite")
+        {
+            return Path.Combine(_folder, $"{name}.db");
+        }
+
+        var schema = $"cli_{Guid.NewGuid():N}";
+        _schemas.Add(schema);
+        var url = PostgresUrlFromEnvironment();
+        return url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + $"schema={schema}";
+    }
+
+    private static string PostgresUrlFromEnvironment()
+        => Environment.GetEnvironmentVariable("AGENTLEDGER_TEST_POSTGRES") is { Length: > 0 } url
+            ? url
+            : throw new InvalidOperationException("AGENTLEDGER_TEST_POSTGRES is not set: run the tests through scripts/test.sh, which starts a throwaway PostgreSQL");
+
+    private static string PostgresPassword() => PostgresUrl.Parse(PostgresUrlFromEnvironment()).ConnectionString.Password ?? "\u0000";
+}
