@@ -42,12 +42,21 @@ dotnet test AgentLedger.slnx --no-build -c Release --nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
 code=$?
 
+echo "== benchmark smoke (bench --quick: correctness only, never timings)"
+if dotnet bench/AgentLedger.Bench/bin/Release/net10.0/AgentLedger.Bench.dll --quick --backends memory,sqlite,postgres --postgres "$AGENTLEDGER_TEST_POSTGRES" > "$results/bench-quick.txt" 2>&1; then
+  bench_passed=1; bench_failed=0
+else
+  bench_passed=0; bench_failed=1; code=1
+  cat "$results/bench-quick.txt"
+fi
+tail -n 1 "$results/bench-quick.txt"
+
 # dotnet test prints no total line: sum the TRX counters of every test assembly.
 counter() { # sum one attribute of <Counters> over every TRX file
   find "$results" -name '*.trx' -exec grep -ho "<Counters [^>]*" {} + 2>/dev/null \
     | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }'
 }
-passed=$(counter passed)
-failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+passed=$(( $(counter passed) + bench_passed ))
+failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) + bench_failed ))
 if [ "$code" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
 finish "${passed:-0}" "${failed:-0}" "$code"

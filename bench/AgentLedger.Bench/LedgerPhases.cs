@@ -1,0 +1,238 @@
+using System.Diagnostics;
+
+namespace AgentLedger.Bench;
+
+/// <summary>P1–P9 through AgentLedger's public API.</summary>
+internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settings settings, Action<Measurement> report)
+{
+    private const string System = "agentledger";
+
+    private string Backend => target.Backend;
+
+    /// <summary>Only what shows how opening and listing grow with the log: load, P3, P6.</summary>
+    public async Task RunScalingAsync()
+    {
+        var url = target.NewStore("scaling");
+        await using var ledger = await Ledger.OpenAsync(url);
+        await BulkLoadAsync(ledger);
+        if (target.Shared)
+        {
+            await ReopenAsync(url);
+        }
+
+        await ListRunsAsync(ledger);
+    }
+
+    public async Task RunAsync()
+    {
+        await SingleAppendsAsync();
+        var url = target.NewStore("main");
+        await using var ledger = await Ledger.OpenAsync(url);
+        await BulkLoadAsync(ledger);
+        if (target.Shared)
+        {
+            await ReopenAsync(url);
+        }
+
+        await ReadAllAsync(ledger);
+        await ReadRunsAsync(ledger);
+        await ListRunsAsync(ledger);
+        await TailAsync(ledger);
+        if (target.Shared)
+        {
+            await DuplicatesAsync(ledger, url);
+            await ConcurrentWritersAsync();
+        }
+    }
+
+    /// <summary>P1: one durable append per call, each its own commit.</summary>
+    private async Task SingleAppendsAsync()
+    {
+        await using var ledger = await Ledger.OpenAsync(target.NewStore("p1"));
+        var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
+        await ledger.AppendAsync(Workload.Event(0, 1, "warm-up"));
+        var clock = Stopwatch.StartNew();
+        foreach (var e in events)
+        {
+            await ledger.AppendAsync(e);
+        }
+
+        var elapsed = clock.Elapsed;
+        Check(await ledger.CountAsync() == events.Count + 1, "P1 stores every event");
+        report(new Measurement(System, Backend, "P1", events.Count, elapsed.TotalSeconds, Measurement.Rate(events.Count, elapsed)));
+    }
+
+    /// <summary>P2: all N events through the batch API.</summary>
+    private async Task BulkLoadAsync(ILedger ledger)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in workload.All().Chunk(settings.BatchSize))
+        {
+            await ledger.AppendBatchAsync(batch);
+        }
+
+        var elapsed = clock.Elapsed;
+        Check(await ledger.CountAsync() == workload.Count, "P2 stores every event");
+        report(new Measurement(System, Backend, "P2", workload.Count, elapsed.TotalSeconds, Measurement.Rate(workload.Count, elapsed), Note: $"batches of {settings.BatchSize}"));
+    }
+
+    /// <summary>P3: a new process opens the store and reads its first event.</summary>
+    private async Task ReopenAsync(string url)
+    {
+        var result = await Child.RunAsync("open", url);
+        report(new Measurement(System, Backend, "P3", workload.Count, result.GetProperty("seconds").GetDouble(), RssMb: result.GetProperty("rss_mb").GetDouble(),
+            Note: "new process: open + first event"));
+    }
+
+    /// <summary>P4: every event in offset order.</summary>
+    private async Task ReadAllAsync(ILedger ledger)
+    {
+        long count = 0, previous = 0;
+        var ordered = true;
+        var clock = Stopwatch.StartNew();
+        await foreach (var e in ledger.ReadAsync(EventQuery.All))
+        {
+            ordered &= e.Offset > previous;
+            previous = e.Offset;
+            count++;
+        }
+
+        var elapsed = clock.Elapsed;
+        Check(count == workload.Count && ordered, "P4 reads every event in order");
+        report(new Measurement(System, Backend, "P4", count, elapsed.TotalSeconds, Measurement.Rate(count, elapsed)));
+    }
+
+    /// <summary>P5: random runs' events (seeded RNG 42).</summary>
+    private async Task ReadRunsAsync(ILedger ledger)
+    {
+        var random = new Random(42);
+        var timings = new List<double>();
+        for (var i = 0; i < settings.RunLookups; i++)
+        {
+            var run = $"run-{random.Next(workload.Runs):D4}";
+            var clock = Stopwatch.StartNew();
+            var count = 0;
+            await foreach (var _ in ledger.ReadRunAsync(run))
+            {
+                count++;
+            }
+
+            timings.Add(clock.Elapsed.TotalMicroseconds);
+            Check(count == workload.TurnsPerRun, "P5 returns the run's events");
+        }
+
+        report(new Measurement(System, Backend, "P5", settings.RunLookups, MedianUs: Measurement.Median(timings), Note: $"{workload.TurnsPerRun} events per run"));
+    }
+
+    /// <summary>P6: distinct run ids in first-seen order, median of 10.</summary>
+    private async Task ListRunsAsync(ILedger ledger)
+    {
+        var timings = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var runs = 0;
+            await foreach (var _ in ledger.ListRunsAsync())
+            {
+                runs++;
+            }
+
+            timings.Add(clock.Elapsed.TotalMicroseconds);
+            Check(runs == workload.Runs, "P6 lists every run");
+        }
+
+        report(new Measurement(System, Backend, "P6", workload.Runs, MedianUs: Measurement.Median(timings), Note: $"{workload.Runs} runs of {workload.Count} events"));
+    }
+
+    /// <summary>P7: the last 1,000 events, 100 times.</summary>
+    private async Task TailAsync(ILedger ledger)
+    {
+        var latest = await ledger.LatestOffsetAsync();
+        var expected = (int)Math.Min(1000, latest);
+        var timings = new List<double>();
+        for (var i = 0; i < 100; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var count = 0;
+            await foreach (var _ in ledger.ReadAsync(new EventQuery { After = latest - expected }))
+            {
+                count++;
+            }
+
+            timings.Add(clock.Elapsed.TotalMicroseconds);
+            Check(count == expected, "P7 returns the last events");
+        }
+
+        report(new Measurement(System, Backend, "P7", expected, MedianUs: Measurement.Median(timings)));
+    }
+
+    /// <summary>P8: a process that did not write them re-appends stored events: a no-op.</summary>
+    private async Task DuplicatesAsync(ILedger ledger, string url)
+    {
+        var count = Math.Min(settings.SingleAppends, workload.Count);
+        var result = await Child.RunAsync("duplicate", url, count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), workload.TurnsPerRun.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+        var seconds = result.GetProperty("seconds").GetDouble();
+        Check(result.GetProperty("duplicates").GetInt32() == count, "P8 reports every re-append as a duplicate");
+        Check(await ledger.CountAsync() == workload.Count, "P8 leaves the count unchanged");
+        report(new Measurement(System, Backend, "P8", count, seconds, count / seconds, Note: $"count after: {await ledger.CountAsync()} (unchanged)"));
+    }
+
+    /// <summary>P9: 4 writer processes × single appends while a follower tails by offset.</summary>
+    private async Task ConcurrentWritersAsync()
+    {
+        var url = target.NewStore("p9");
+        await using var ledger = await Ledger.OpenAsync(url);
+        var perWriter = settings.ConcurrentAppends;
+        var seen = new HashSet<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var follower = Task.Run(async () =>
+        {
+            await foreach (var e in ledger.FollowAsync(EventQuery.All, stop.Token))
+            {
+                if (e.Event.Id == "p9-sentinel")
+                {
+                    return;
+                }
+
+                seen.Add(e.Event.Id);
+            }
+        });
+        var clock = Stopwatch.StartNew();
+        var writers = Enumerable.Range(0, 4).Select(w => Child.Start("write", url, $"writer{w}", perWriter.ToString(global::System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var results = await Task.WhenAll(writers.Select(Child.FinishAsync));
+        var elapsed = clock.Elapsed;
+        writers.ForEach(w => w.Dispose());
+        await ledger.AppendAsync(new LedgerEvent("p9", 0, "bench.sentinel", "bench", "{}", id: "p9-sentinel"));
+        await follower;
+
+        var total = 4 * perWriter;
+        var count = await ledger.CountAsync() - 1;
+        var stored = new List<string>();
+        await foreach (var e in ledger.ReadAsync(EventQuery.All))
+        {
+            if (e.Event.Id != "p9-sentinel")
+            {
+                stored.Add(e.Event.Id);
+            }
+        }
+
+        var missed = stored.Count(id => !seen.Contains(id));
+        Check(results.Sum(r => r.GetProperty("appended").GetInt32()) == total && count == total, "P9 stores every event exactly once");
+        Check(missed == 0, $"P9 follower missed {missed} events");
+        report(new Measurement(System, Backend, "P9", total, elapsed.TotalSeconds, Measurement.Rate(total, elapsed), Note: $"final count {count}, follower missed {missed}"));
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new BenchCheckException(what);
+        }
+    }
+}
+
+/// <summary>A correctness check of the harness failed: the figures would mean nothing.</summary>
+internal sealed class BenchCheckException(string what) : Exception($"check failed: {what}");
+
+/// <summary>Sizes of one benchmark run.</summary>
+internal sealed record Settings(int SingleAppends, int RunLookups, int ConcurrentAppends, int BatchSize);

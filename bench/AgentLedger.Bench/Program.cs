@@ -1,0 +1,89 @@
+// The ledger workload (P1–P9 of WORKLOAD.md) on each backend, and in the same run the raw limits of
+// the same machine, printed as ratios. Usage:
+//   AgentLedger.Bench [--quick] [--n 100000] [--backends memory,sqlite,postgres] [--postgres URL] [--out results.jsonl] [--scaling]
+// --quick is a smoke run (small N) that checks correctness only: counts, no duplicates, nothing missed.
+using System.Globalization;
+using AgentLedger;
+using AgentLedger.Bench;
+using AgentLedger.Postgres;
+using AgentLedger.Sqlite;
+
+Ledger.Register(new SqliteLedgerProvider());
+Ledger.Register(new PostgresLedgerProvider());
+if (args.Length > 0 && args[0] == "child")
+{
+    return await Child.MainAsync(args[1..]);
+}
+
+var options = BenchOptions.Parse(args);
+var workload = new Workload(options.EventCount / 100, 100);
+var settings = options.Quick ? new Settings(200, 100, 50, 500) : new Settings(2000, 1000, 500, 1000);
+var results = new List<Measurement>();
+await using var output = options.OutPath is null ? null : new StreamWriter(options.OutPath, append: true);
+void Report(Measurement m)
+{
+    results.Add(m);
+    Console.WriteLine(m.ToJson());
+    output?.WriteLine(m.ToJson());
+}
+
+Console.WriteLine($"# machine: {Environment.ProcessorCount} cores, {MachineMemoryGb():0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+Console.WriteLine($"# workload: N = {workload.Count:N0} events ({workload.Runs} runs × {workload.TurnsPerRun}), {(options.Quick ? "quick" : options.Scaling ? "scaling" : "full")}");
+Console.WriteLine($"# SQLite {RawSqlite.Version()} via Microsoft.Data.Sqlite, pragmas: {RawSqlite.Pragmas} (AgentLedger's defaults)");
+var failed = false;
+foreach (var backend in options.Backends)
+{
+    try
+    {
+        await using BenchTarget target = backend switch
+        {
+            "memory" => new MemoryTarget(),
+            "sqlite" => new SqliteTarget(),
+            "postgres" => new PostgresTarget(options.PostgresUrl ?? throw new InvalidOperationException(
+                "no PostgreSQL: pass --postgres URL or set AGENTLEDGER_BENCH_POSTGRES (scripts/bench.sh starts one)")),
+            _ => throw new InvalidOperationException($"unknown backend {backend}"),
+        };
+        if (target is PostgresTarget pg)
+        {
+            Console.WriteLine($"# {await new RawPostgres(pg, workload, settings, Report).DescribeServerAsync()}");
+        }
+
+        var phases = new LedgerPhases(target, workload, settings, Report);
+        if (options.Scaling)
+        {
+            await phases.RunScalingAsync();
+            continue;
+        }
+
+        await phases.RunAsync();
+        switch (target)
+        {
+            case SqliteTarget sqlite:
+                new RawSqlite(sqlite, workload, settings, Report).Run();
+                break;
+            case PostgresTarget postgres:
+                await new RawPostgres(postgres, workload, settings, Report).RunAsync();
+                break;
+        }
+    }
+    catch (Exception ex) when (ex is BenchCheckException or InvalidOperationException or LedgerException)
+    {
+        Console.Error.WriteLine($"FAILED ({backend}): {ex.Message}");
+        failed = true;
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(Summary.Table(results));
+if (options.Quick)
+{
+    Console.WriteLine(failed ? "bench smoke: FAILED" : "bench smoke: ok (counts, no duplicates, nothing missed)");
+}
+
+return failed ? 1 : 0;
+
+static double MachineMemoryGb()
+{
+    var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0 / 1024.0;
+}

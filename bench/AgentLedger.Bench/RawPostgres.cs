@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentLedger.Bench;
+
+/// <summary>The plainest Npgsql code on the same server and the same table: the limit AgentLedger is measured against.</summary>
+internal sealed class RawPostgres(PostgresTarget target, Workload workload, Settings settings, Action<Measurement> report)
+{
+    private const string Table = """
+        CREATE TABLE events (
+            "offset" bigserial PRIMARY KEY, id varchar(64) NOT NULL UNIQUE, run_id varchar NOT NULL, turn integer NOT NULL,
+            kind varchar NOT NULL, actor varchar NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL,
+            schema_version integer NOT NULL DEFAULT 1, session_id varchar, model_profile varchar, model_id varchar);
+        CREATE INDEX ix_events_run_offset ON events (run_id, "offset");
+        CREATE INDEX ix_events_kind ON events (kind);
+        CREATE INDEX ix_events_actor ON events (actor);
+        CREATE INDEX ix_events_session_id ON events (session_id);
+        CREATE INDEX ix_events_model_id ON events (model_id);
+        """;
+
+    public async Task RunAsync()
+    {
+        // P1 limit: single-row autocommit INSERT ... ON CONFLICT DO NOTHING, prepared.
+        await using (var source = await OpenAsync("raw_p1"))
+        {
+            var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
+            await using var connection = await source.OpenConnectionAsync();
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", connection);
+            for (var i = 0; i < 11; i++)
+            {
+                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = i is 2 or 7 ? NpgsqlDbType.Integer : i == 6 ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Text });
+            }
+
+            await insert.PrepareAsync();
+            Bind(insert, Workload.Event(0, 1, "warm-up"));
+            await insert.ExecuteNonQueryAsync();
+            var clock = Stopwatch.StartNew();
+            foreach (var e in events)
+            {
+                Bind(insert, e);
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            report(new Measurement("raw", "postgres", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT ON CONFLICT DO NOTHING, autocommit"));
+        }
+
+        await using var main = await OpenAsync("raw_main");
+
+        // P2 limit: binary COPY of every event.
+        var all = workload.All().ToList();
+        var load = Stopwatch.StartNew();
+        await using (var connection = await main.OpenConnectionAsync())
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var e in all)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(e.Id, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.RunId, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.Turn, NpgsqlDbType.Integer);
+                await writer.WriteAsync(e.Kind, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.Actor, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.Payload, NpgsqlDbType.Text);
+                await writer.WriteAsync(e.CreatedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(e.SchemaVersion, NpgsqlDbType.Integer);
+                await writer.WriteAsync(e.SessionId, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.ModelProfile, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(e.ModelId, NpgsqlDbType.Varchar);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        report(new Measurement("raw", "postgres", "P2", all.Count, load.Elapsed.TotalSeconds, Measurement.Rate(all.Count, load.Elapsed), Note: "binary COPY"));
+
+        // P4 limit: one ordered scan reading every column.
+        await using var scan = main.CreateCommand(
+            """SELECT "offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id FROM events ORDER BY "offset" """);
+        var read = Stopwatch.StartNew();
+        long count = 0, checksum = 0;
+        await using (var reader = await scan.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                checksum += reader.GetInt64(0) + reader.GetString(1).Length + reader.GetString(2).Length + reader.GetInt32(3) + reader.GetString(4).Length
+                    + reader.GetString(5).Length + reader.GetString(6).Length + reader.GetFieldValue<DateTime>(7).Ticks % 7 + reader.GetInt32(8)
+                    + (reader.IsDBNull(9) ? 0 : reader.GetString(9).Length) + (reader.IsDBNull(10) ? 0 : reader.GetString(10).Length)
+                    + (reader.IsDBNull(11) ? 0 : reader.GetString(11).Length);
+                count++;
+            }
+        }
+
+        report(new Measurement("raw", "postgres", "P4", count, read.Elapsed.TotalSeconds, Measurement.Rate(count, read.Elapsed), Note: $"one ordered scan, every column (checksum {checksum % 1000})"));
+    }
+
+    public async Task<string> DescribeServerAsync()
+    {
+        await using var admin = target.AdminDataSource();
+        await using var command = admin.CreateCommand(
+            "SELECT 'PostgreSQL ' || current_setting('server_version') || ', fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit') "
+            + "|| ', full_page_writes=' || current_setting('full_page_writes') || ', shared_buffers=' || current_setting('shared_buffers') || ', wal_level=' || current_setting('wal_level')");
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<NpgsqlDataSource> OpenAsync(string name)
+    {
+        var url = target.NewStore(name);
+        var (builder, _) = AgentLedger.Postgres.PostgresUrl.Parse(url);
+        await using (var admin = target.AdminDataSource())
+        await using (var create = admin.CreateCommand($"CREATE SCHEMA {builder.SearchPath}"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var source = NpgsqlDataSource.Create(builder.ConnectionString);
+        await using var table = source.CreateCommand(Table);
+        await table.ExecuteNonQueryAsync();
+        return source;
+    }
+
+    private static void Bind(NpgsqlCommand command, LedgerEvent e)
+    {
+        var p = command.Parameters;
+        p[0].Value = e.Id;
+        p[1].Value = e.RunId;
+        p[2].Value = e.Turn;
+        p[3].Value = e.Kind;
+        p[4].Value = e.Actor;
+        p[5].Value = e.Payload;
+        p[6].Value = e.CreatedAt.UtcDateTime;
+        p[7].Value = e.SchemaVersion;
+        p[8].Value = (object?)e.SessionId ?? DBNull.Value;
+        p[9].Value = (object?)e.ModelProfile ?? DBNull.Value;
+        p[10].Value = (object?)e.ModelId ?? DBNull.Value;
+    }
+}

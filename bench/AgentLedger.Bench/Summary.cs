@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text;
+
+namespace AgentLedger.Bench;
+
+/// <summary>The results as one table per backend: phase, AgentLedger, raw, ratio, target.</summary>
+internal static class Summary
+{
+    private static readonly Dictionary<(string Backend, string Phase), string> Targets = new()
+    {
+        [("sqlite", "P1")] = "≥ 0.80", [("postgres", "P1")] = "≥ 0.80",
+        [("sqlite", "P2")] = "≥ 0.70", [("postgres", "P2")] = "≥ 0.50",
+        [("sqlite", "P3")] = "< 100 ms, < 60 MB", [("postgres", "P3")] = "< 300 ms, < 80 MB",
+        [("sqlite", "P4")] = "≥ 0.70", [("postgres", "P4")] = "≥ 0.70",
+        [("sqlite", "P5")] = "< 300 µs", [("postgres", "P5")] = "< 600 µs",
+        [("sqlite", "P6")] = "< 5 ms", [("postgres", "P6")] = "< 10 ms",
+        [("sqlite", "P7")] = "< 3 ms", [("postgres", "P7")] = "< 5 ms",
+        [("sqlite", "P8")] = "no-op", [("postgres", "P8")] = "no-op",
+        [("sqlite", "P9")] = "0 missed", [("postgres", "P9")] = "0 missed",
+    };
+
+    public static string Table(IReadOnlyList<Measurement> results)
+    {
+        var text = new StringBuilder();
+        foreach (var backend in results.Select(r => r.Backend).Distinct())
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{backend}:");
+            text.AppendLine("| phase | AgentLedger | raw | ratio | target | note |");
+            text.AppendLine("|---|---|---|---|---|---|");
+            foreach (var ours in results.Where(r => r.Backend == backend && r.System == "agentledger"))
+            {
+                var raw = results.FirstOrDefault(r => r.Backend == backend && r.System == "raw" && r.Phase == ours.Phase);
+                var ratio = raw?.RatePerS is { } rawRate && ours.RatePerS is { } rate ? (rate / rawRate).ToString("0.00", CultureInfo.InvariantCulture) : "";
+                var figure = ours.Phase == "P3" ? string.Create(CultureInfo.InvariantCulture, $"{ours.Seconds * 1000:0} ms, {ours.RssMb:0} MB") : ours.Figure;
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {ours.Phase} | {figure} | {raw?.Figure ?? ""} | {ratio} | {Targets.GetValueOrDefault((backend, ours.Phase), "")} | {ours.Note} |");
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+}
