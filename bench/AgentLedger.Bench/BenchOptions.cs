@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace AgentLedger.Bench;
 
-internal sealed record BenchOptions(bool Quick, bool Scaling, int EventCount, string[] Backends, string? PostgresUrl, string? OutPath)
+internal sealed record BenchOptions(bool Quick, bool Scaling, int EventCount, string[] Backends, string? PostgresUrl, string? OutPath, IReadOnlySet<string> Phases)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -21,6 +21,7 @@ internal sealed record BenchOptions(bool Quick, bool Scaling, int EventCount, st
 
         var postgres = Value("--postgres") ?? Environment.GetEnvironmentVariable("AGENTLEDGER_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("AGENTLEDGER_TEST_POSTGRES");
         var backends = (Value("--backends") ?? (postgres is null ? "memory,sqlite" : "memory,sqlite,postgres")).Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return new BenchOptions(quick, args.Contains("--scaling"), n, backends, postgres, Value("--out"));
+        var phases = (Value("--phases") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToUpperInvariant()).ToHashSet();
+        return new BenchOptions(quick, args.Contains("--scaling"), n, backends, postgres, Value("--out"), phases);
     }
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace AgentLedger.Bench;
 
 /// <summary>P1–P9 through AgentLedger's public API.</summary>
-internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settings settings, Action<Measurement> report)
+internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settings settings, Action<Measurement> report, IRawLimits? raw)
 {
     private const string System = "agentledger";
 
@@ -25,32 +25,64 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
 
     public async Task RunAsync()
     {
-        await SingleAppendsAsync();
+        // P1 alternates with its raw limit, trial by trial: both meet the same disk and JIT state.
+        for (var trial = 0; settings.Runs("P1") && trial < settings.Trials; trial++)
+        {
+            await SingleAppendsAsync(trial);
+            await (raw?.SingleAppendsAsync(trial) ?? Task.CompletedTask);
+        }
+
         var url = target.NewStore("main");
         await using var ledger = await Ledger.OpenAsync(url);
         await BulkLoadAsync(ledger);
-        if (target.Shared)
+        await (raw?.BulkLoadAsync() ?? Task.CompletedTask);
+        if (target.Shared && settings.Runs("P3"))
         {
             await ReopenAsync(url);
         }
 
-        await ReadAllAsync(ledger);
-        await ReadRunsAsync(ledger);
-        await ListRunsAsync(ledger);
-        await TailAsync(ledger);
-        if (target.Shared)
+        if (settings.Runs("P4"))
+        {
+            await ReadAllAsync(ledger);
+            await (raw?.ReadAllAsync() ?? Task.CompletedTask);
+        }
+
+        if (settings.Runs("P5"))
+        {
+            await ReadRunsAsync(ledger);
+        }
+
+        if (settings.Runs("P6"))
+        {
+            await ListRunsAsync(ledger);
+        }
+
+        if (settings.Runs("P7"))
+        {
+            await TailAsync(ledger);
+        }
+
+        if (target.Shared && settings.Runs("P8"))
         {
             await DuplicatesAsync(ledger, url);
+        }
+
+        if (target.Shared && settings.Runs("P9"))
+        {
             await ConcurrentWritersAsync();
         }
     }
 
     /// <summary>P1: one durable append per call, each its own commit.</summary>
-    private async Task SingleAppendsAsync()
+    private async Task SingleAppendsAsync(int trial)
     {
-        await using var ledger = await Ledger.OpenAsync(target.NewStore("p1"));
+        await using var ledger = await Ledger.OpenAsync(target.NewStore($"p1_{trial}"));
         var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
-        await ledger.AppendAsync(Workload.Event(0, 1, "warm-up"));
+        foreach (var e in Enumerable.Range(0, settings.WarmUp).Select(i => Workload.Event(i, 1, "warm-up")))
+        {
+            await ledger.AppendAsync(e);
+        }
+
         var clock = Stopwatch.StartNew();
         foreach (var e in events)
         {
@@ -58,22 +90,24 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
         }
 
         var elapsed = clock.Elapsed;
-        Check(await ledger.CountAsync() == events.Count + 1, "P1 stores every event");
+        Check(await ledger.CountAsync() == events.Count + settings.WarmUp, "P1 stores every event");
         report(new Measurement(System, Backend, "P1", events.Count, elapsed.TotalSeconds, Measurement.Rate(events.Count, elapsed)));
     }
 
     /// <summary>P2: all N events through the batch API.</summary>
     private async Task BulkLoadAsync(ILedger ledger)
     {
+        // Built before the clock starts, as for the raw limit: the phase measures storing, not generating.
+        var batches = workload.All().Chunk(settings.BatchSize).ToList();
         var clock = Stopwatch.StartNew();
-        foreach (var batch in workload.All().Chunk(settings.BatchSize))
+        foreach (var batch in batches)
         {
             await ledger.AppendBatchAsync(batch);
         }
 
         var elapsed = clock.Elapsed;
         Check(await ledger.CountAsync() == workload.Count, "P2 stores every event");
-        report(new Measurement(System, Backend, "P2", workload.Count, elapsed.TotalSeconds, Measurement.Rate(workload.Count, elapsed), Note: $"batches of {settings.BatchSize}"));
+        report(new Measurement(System, Backend, "P2", workload.Count, elapsed.TotalSeconds, Measurement.Rate(workload.Count, elapsed), Note: settings.BatchSize >= workload.Count ? "one batch of every event" : $"batches of {settings.BatchSize}"));
     }
 
     /// <summary>P3: a new process opens the store and reads its first event.</summary>
@@ -235,4 +269,16 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
 internal sealed class BenchCheckException(string what) : Exception($"check failed: {what}");
 
 /// <summary>Sizes of one benchmark run.</summary>
-internal sealed record Settings(int SingleAppends, int RunLookups, int ConcurrentAppends, int BatchSize);
+internal sealed record Settings(int SingleAppends, int RunLookups, int ConcurrentAppends, int BatchSize)
+{
+    /// <summary>Appends before the clock starts (JIT, prepared statements), on both sides.</summary>
+    public int WarmUp { get; init; } = 50;
+
+    /// <summary>P1 trials, each AgentLedger then raw; the table shows the median of each.</summary>
+    public int Trials { get; init; } = 3;
+
+    /// <summary>The phases to run (all when empty); P2 always runs, the others read what it loaded.</summary>
+    public IReadOnlySet<string> Phases { get; init; } = new HashSet<string>();
+
+    public bool Runs(string phase) => Phases.Count == 0 || Phases.Contains(phase);
+}

@@ -1,6 +1,6 @@
 // The ledger workload (P1–P9 of WORKLOAD.md) on each backend, and in the same run the raw limits of
 // the same machine, printed as ratios. Usage:
-//   AgentLedger.Bench [--quick] [--n 100000] [--backends memory,sqlite,postgres] [--postgres URL] [--out results.jsonl] [--scaling]
+//   AgentLedger.Bench [--quick] [--n 100000] [--backends memory,sqlite,postgres] [--postgres URL] [--out results.jsonl] [--scaling] [--phases P1,P4]
 // --quick is a smoke run (small N) that checks correctness only: counts, no duplicates, nothing missed.
 using System.Globalization;
 using AgentLedger;
@@ -17,7 +17,8 @@ if (args.Length > 0 && args[0] == "child")
 
 var options = BenchOptions.Parse(args);
 var workload = new Workload(options.EventCount / 100, 100);
-var settings = options.Quick ? new Settings(200, 100, 50, 500) : new Settings(2000, 1000, 500, 1000);
+// P2 stores all N events as one atomic batch: the same transaction shape as the raw limit (one transaction, one prepared command).
+var settings = (options.Quick ? new Settings(200, 100, 50, workload.Count) { Trials = 1, WarmUp = 10 } : new Settings(2000, 1000, 500, workload.Count)) with { Phases = options.Phases };
 var results = new List<Measurement>();
 await using var output = options.OutPath is null ? null : new StreamWriter(options.OutPath, append: true);
 void Report(Measurement m)
@@ -48,7 +49,13 @@ foreach (var backend in options.Backends)
             Console.WriteLine($"# {await new RawPostgres(pg, workload, settings, Report).DescribeServerAsync()}");
         }
 
-        var phases = new LedgerPhases(target, workload, settings, Report);
+        await using IRawLimits? raw = target switch
+        {
+            SqliteTarget sqlite => new RawSqlite(sqlite, workload, settings, Report),
+            PostgresTarget postgres => new RawPostgres(postgres, workload, settings, Report),
+            _ => null,
+        };
+        var phases = new LedgerPhases(target, workload, settings, Report, options.Scaling ? null : raw);
         if (options.Scaling)
         {
             await phases.RunScalingAsync();
@@ -56,15 +63,6 @@ foreach (var backend in options.Backends)
         }
 
         await phases.RunAsync();
-        switch (target)
-        {
-            case SqliteTarget sqlite:
-                new RawSqlite(sqlite, workload, settings, Report).Run();
-                break;
-            case PostgresTarget postgres:
-                await new RawPostgres(postgres, workload, settings, Report).RunAsync();
-                break;
-        }
     }
     catch (Exception ex) when (ex is BenchCheckException or InvalidOperationException or LedgerException)
     {

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace AgentLedger.Bench;
 
 /// <summary>The plainest Npgsql code on the same server and the same table: the limit AgentLedger is measured against.</summary>
-internal sealed class RawPostgres(PostgresTarget target, Workload workload, Settings settings, Action<Measurement> report)
+internal sealed class RawPostgres(PostgresTarget target, Workload workload, Settings settings, Action<Measurement> report) : IRawLimits
 {
     private const string Table = """
         CREATE TABLE events (
@@ -19,37 +19,43 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
         CREATE INDEX ix_events_model_id ON events (model_id);
         """;
 
-    public async Task RunAsync()
+    private NpgsqlDataSource? _main;
+
+    /// <summary>P1 limit: single-row autocommit INSERT ... ON CONFLICT DO NOTHING, prepared.</summary>
+    public async Task SingleAppendsAsync(int trial)
     {
-        // P1 limit: single-row autocommit INSERT ... ON CONFLICT DO NOTHING, prepared.
-        await using (var source = await OpenAsync("raw_p1"))
+        await using var source = await OpenAsync($"raw_p1_{trial}");
+        var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
+        await using var connection = await source.OpenConnectionAsync();
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", connection);
+        for (var i = 0; i < 11; i++)
         {
-            var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
-            await using var connection = await source.OpenConnectionAsync();
-            await using var insert = new NpgsqlCommand(
-                "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", connection);
-            for (var i = 0; i < 11; i++)
-            {
-                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = i is 2 or 7 ? NpgsqlDbType.Integer : i == 6 ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Text });
-            }
-
-            await insert.PrepareAsync();
-            Bind(insert, Workload.Event(0, 1, "warm-up"));
-            await insert.ExecuteNonQueryAsync();
-            var clock = Stopwatch.StartNew();
-            foreach (var e in events)
-            {
-                Bind(insert, e);
-                await insert.ExecuteNonQueryAsync();
-            }
-
-            report(new Measurement("raw", "postgres", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT ON CONFLICT DO NOTHING, autocommit"));
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = i is 2 or 7 ? NpgsqlDbType.Integer : i == 6 ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Text });
         }
 
-        await using var main = await OpenAsync("raw_main");
+        await insert.PrepareAsync();
+        foreach (var e in Enumerable.Range(0, settings.WarmUp).Select(i => Workload.Event(i, 1, "warm-up")))
+        {
+            Bind(insert, e);
+            await insert.ExecuteNonQueryAsync();
+        }
+        var clock = Stopwatch.StartNew();
+        foreach (var e in events)
+        {
+            Bind(insert, e);
+            await insert.ExecuteNonQueryAsync();
+        }
 
-        // P2 limit: binary COPY of every event.
+        report(new Measurement("raw", "postgres", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT ON CONFLICT DO NOTHING, autocommit"));
+    }
+
+    /// <summary>P2 limit: binary COPY of every event.</summary>
+    public async Task BulkLoadAsync()
+    {
+        _main = await OpenAsync("raw_main");
+        var main = _main;
         var all = workload.All().ToList();
         var load = Stopwatch.StartNew();
         await using (var connection = await main.OpenConnectionAsync())
@@ -77,7 +83,12 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
 
         report(new Measurement("raw", "postgres", "P2", all.Count, load.Elapsed.TotalSeconds, Measurement.Rate(all.Count, load.Elapsed), Note: "binary COPY"));
 
-        // P4 limit: one ordered scan reading every column.
+    }
+
+    /// <summary>P4 limit: one ordered scan reading every column.</summary>
+    public async Task ReadAllAsync()
+    {
+        var main = _main!;
         await using var scan = main.CreateCommand(
             """SELECT "offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id FROM events ORDER BY "offset" """);
         var read = Stopwatch.StartNew();
@@ -95,6 +106,14 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
         }
 
         report(new Measurement("raw", "postgres", "P4", count, read.Elapsed.TotalSeconds, Measurement.Rate(count, read.Elapsed), Note: $"one ordered scan, every column (checksum {checksum % 1000})"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_main is not null)
+        {
+            await _main.DisposeAsync();
+        }
     }
 
     public async Task<string> DescribeServerAsync()

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace AgentLedger.Bench;
 
 /// <summary>The plainest Microsoft.Data.Sqlite code on the reference's table with the same pragmas: the limit AgentLedger is measured against.</summary>
-internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings settings, Action<Measurement> report)
+internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings settings, Action<Measurement> report) : IRawLimits
 {
     private const string Table = """
         CREATE TABLE events (
@@ -25,33 +25,40 @@ internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings
 
     public static string Pragmas => "journal_mode=WAL, synchronous=NORMAL, busy_timeout=30000";
 
-    public void Run()
-    {
-        // P1 limit: one prepared INSERT per event, each its own (autocommit) transaction.
-        using (var connection = Open("raw-p1"))
-        {
-            var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
-            using var insert = Prepare(connection);
-            Bind(insert, Workload.Event(0, 1, "warm-up"));
-            insert.ExecuteNonQuery();
-            var clock = Stopwatch.StartNew();
-            foreach (var e in events)
-            {
-                Bind(insert, e);
-                insert.ExecuteNonQuery();
-            }
+    private SqliteConnection? _main;
 
-            report(new Measurement("raw", "sqlite", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT, autocommit"));
+    /// <summary>P1 limit: one prepared INSERT per event, each its own (autocommit) transaction.</summary>
+    public Task SingleAppendsAsync(int trial)
+    {
+        using var connection = Open($"raw-p1-{trial}");
+        var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
+        using var insert = Prepare(connection);
+        foreach (var e in Enumerable.Range(0, settings.WarmUp).Select(i => Workload.Event(i, 1, "warm-up")))
+        {
+            Bind(insert, e);
+            insert.ExecuteNonQuery();
         }
 
-        using var main = Open("raw-main");
+        var clock = Stopwatch.StartNew();
+        foreach (var e in events)
+        {
+            Bind(insert, e);
+            insert.ExecuteNonQuery();
+        }
 
-        // P2 limit: every event in one transaction through one prepared command.
+        report(new Measurement("raw", "sqlite", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT, autocommit"));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>P2 limit: every event in one transaction through one prepared command.</summary>
+    public Task BulkLoadAsync()
+    {
+        _main = Open("raw-main");
         var all = workload.All().ToList();
         var load = Stopwatch.StartNew();
-        using (var transaction = main.BeginTransaction())
+        using (var transaction = _main.BeginTransaction())
         {
-            using var insert = Prepare(main);
+            using var insert = Prepare(_main);
             insert.Transaction = transaction;
             foreach (var e in all)
             {
@@ -63,9 +70,13 @@ internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings
         }
 
         report(new Measurement("raw", "sqlite", "P2", all.Count, load.Elapsed.TotalSeconds, Measurement.Rate(all.Count, load.Elapsed), Note: "one transaction, prepared INSERT"));
+        return Task.CompletedTask;
+    }
 
-        // P4 limit: an ordered scan reading every column.
-        using var scan = main.CreateCommand();
+    /// <summary>P4 limit: an ordered scan reading every column.</summary>
+    public Task ReadAllAsync()
+    {
+        using var scan = _main!.CreateCommand();
         scan.CommandText = """SELECT "offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id FROM events ORDER BY "offset" """;
         var read = Stopwatch.StartNew();
         long count = 0, checksum = 0;
@@ -82,6 +93,13 @@ internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings
         }
 
         report(new Measurement("raw", "sqlite", "P4", count, read.Elapsed.TotalSeconds, Measurement.Rate(count, read.Elapsed), Note: $"ordered scan, every column (checksum {checksum % 1000})"));
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _main?.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     public static string Version()

@@ -19,6 +19,15 @@ internal static class Summary
         [("sqlite", "P9")] = "0 missed", [("postgres", "P9")] = "0 missed",
     };
 
+    /// <summary>One row per phase: the trial with the median rate when a phase ran several times.</summary>
+    private static IEnumerable<Measurement> Medians(IEnumerable<Measurement> rows)
+        => rows.GroupBy(r => r.Phase).Select(g =>
+        {
+            var ordered = g.OrderBy(r => r.RatePerS ?? 0).ToList();
+            var median = ordered[ordered.Count / 2];
+            return ordered.Count == 1 ? median : median with { Note = $"median of {ordered.Count} trials" };
+        });
+
     public static string Table(IReadOnlyList<Measurement> results)
     {
         var text = new StringBuilder();
@@ -27,9 +36,9 @@ internal static class Summary
             text.AppendLine(CultureInfo.InvariantCulture, $"{backend}:");
             text.AppendLine("| phase | AgentLedger | raw | ratio | target | note |");
             text.AppendLine("|---|---|---|---|---|---|");
-            foreach (var ours in results.Where(r => r.Backend == backend && r.System == "agentledger"))
+            foreach (var ours in Medians(results.Where(r => r.Backend == backend && r.System == "agentledger")))
             {
-                var raw = results.FirstOrDefault(r => r.Backend == backend && r.System == "raw" && r.Phase == ours.Phase);
+                var raw = Medians(results.Where(r => r.Backend == backend && r.System == "raw" && r.Phase == ours.Phase)).FirstOrDefault();
                 var ratio = raw?.RatePerS is { } rawRate && ours.RatePerS is { } rate ? (rate / rawRate).ToString("0.00", CultureInfo.InvariantCulture) : "";
                 var figure = ours.Phase == "P3" ? string.Create(CultureInfo.InvariantCulture, $"{ours.Seconds * 1000:0} ms, {ours.RssMb:0} MB") : ours.Figure;
                 text.AppendLine(CultureInfo.InvariantCulture,

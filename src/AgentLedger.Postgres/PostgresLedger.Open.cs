@@ -22,6 +22,8 @@ public sealed partial class PostgresLedger
             builder.MaxAutoPrepare = 16;
         }
 
+        // The ledger changes no session state, so a pooled connection needs no reset round trip on return.
+        builder.NoResetOnClose = true;
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         try
         {

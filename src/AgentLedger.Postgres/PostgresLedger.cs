@@ -12,7 +12,7 @@ namespace AgentLedger.Postgres;
 /// </summary>
 public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 {
-    private const int PageSize = 5000;
+    private const int PageSize = 10_000;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresLedgerOptions _options;
@@ -230,66 +230,82 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlBatch(connection, transaction);
-        AddAppendLock(command);
-        var insert = new NpgsqlBatchCommand(PostgresSql.AppendBatch);
-        AddBatchParameters(insert.Parameters, batch);
-        command.BatchCommands.Add(insert);
-        var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (_options.OrderedCommits)
-            {
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            }
 
+        // Under the ordering lock: which ids are stored already? Only the others are inserted.
+        var stored = await LockAndFindStoredAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+        var fresh = new List<LedgerEvent>(batch.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in batch)
+        {
+            if (!stored.ContainsKey(e.Id) && seen.Add(e.Id))
+            {
+                fresh.Add(e);
+            }
+        }
+
+        var inserted = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (fresh.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand(PostgresSql.AppendBatch, connection, transaction);
+            AddBatchParameters(insert.Parameters, fresh);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                offsets[reader.GetString(0)] = reader.GetInt64(1);
+                inserted[reader.GetString(0)] = reader.GetInt64(1);
             }
         }
 
-        // Ids not inserted now were stored before (or by a racing unguarded writer): fetch them to compare.
-        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        for (var i = 0; i < batch.Count; i++)
+        if (inserted.Count != fresh.Count)
         {
-            if (firstIndex.TryAdd(batch[i].Id, i) && !offsets.ContainsKey(batch[i].Id))
-            {
-                missing.Add(batch[i].Id);
-            }
-        }
-
-        var stored = missing.Count == 0
-            ? []
-            : await SelectByIdsAsync(connection, transaction, missing, cancellationToken).ConfigureAwait(false);
-        if (stored.Count != missing.Count)
-        {
-            throw new RetryableRaceException();
+            throw new RetryableRaceException(); // an unguarded writer stored one of them meanwhile: start over
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         var results = new AppendResult[batch.Count];
+        var firstOf = new Dictionary<string, LedgerEvent>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             var e = batch[i];
-            var first = firstIndex[e.Id];
-            if (offsets.TryGetValue(e.Id, out var offset))
+            if (stored.TryGetValue(e.Id, out var existing))
             {
-                results[i] = first == i
-                    ? new AppendResult(e.Id, AppendOutcome.Appended, offset)
-                    : new AppendResult(e.Id, batch[first].HasSameContentAs(e) ? AppendOutcome.Duplicate : AppendOutcome.Conflict, offset);
+                results[i] = firstOf.TryAdd(e.Id, e) ? Outcome(e, existing, attempt) : Outcome(e, existing, attempt: 0);
+            }
+            else if (firstOf.TryAdd(e.Id, e))
+            {
+                results[i] = new AppendResult(e.Id, AppendOutcome.Appended, inserted[e.Id]);
             }
             else
             {
-                var existing = stored[e.Id];
-                results[i] = first == i
-                    ? Outcome(e, existing, attempt)
-                    : new AppendResult(e.Id, existing.Event.HasSameContentAs(e) ? AppendOutcome.Duplicate : AppendOutcome.Conflict, existing.Offset);
+                var outcome = firstOf[e.Id].HasSameContentAs(e) ? AppendOutcome.Duplicate : AppendOutcome.Conflict;
+                results[i] = new AppendResult(e.Id, outcome, inserted[e.Id]);
             }
         }
 
         return results;
+    }
+
+    private async Task<Dictionary<string, StoredEvent>> LockAndFindStoredAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlBatch(connection, transaction);
+        AddAppendLock(command);
+        var select = new NpgsqlBatchCommand(PostgresSql.SelectByIds);
+        select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(e => e.Id)] });
+        command.BatchCommands.Add(select);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.OrderedCommits)
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var row = ReadRow(reader, 0);
+            stored[row.Event.Id] = row;
+        }
+
+        return stored;
     }
 
     private async Task<int> RestoreOnceAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
@@ -365,22 +381,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return events;
     }
 
-    private static async Task<Dictionary<string, StoredEvent>> SelectByIdsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<string> ids, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(PostgresSql.SelectByIds, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var row = ReadRow(reader, 0);
-            stored[row.Event.Id] = row;
-        }
-
-        return stored;
-    }
-
     private async ValueTask<long> ScalarAsync(string sql, CancellationToken cancellationToken)
         => await WithRetryAsync(async (_, ct) =>
         {
@@ -425,7 +425,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         parameters.Add(new NpgsqlParameter { Value = (object?)e.ModelId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
     }
 
-    private static void AddBatchParameters(NpgsqlParameterCollection parameters, IReadOnlyList<LedgerEvent> batch)
+    private static void AddBatchParameters(NpgsqlParameterCollection parameters, List<LedgerEvent> batch)
     {
         var n = batch.Count;
         var id = new string[n];

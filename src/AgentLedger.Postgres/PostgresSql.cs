@@ -69,7 +69,8 @@ internal static class PostgresSql
             PERFORM pg_notify('agentledger.' || TG_TABLE_SCHEMA, '');
             INSERT INTO ledger_runs (run_id, first_offset)
                 SELECT run_id, min("offset") FROM inserted_rows GROUP BY run_id
-                ON CONFLICT (run_id) DO UPDATE SET first_offset = LEAST(ledger_runs.first_offset, EXCLUDED.first_offset);
+                ON CONFLICT (run_id) DO UPDATE SET first_offset = EXCLUDED.first_offset
+                WHERE EXCLUDED.first_offset < ledger_runs.first_offset;
             RETURN NULL;
         END $$;
         CREATE OR REPLACE FUNCTION ledger_runs_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -120,20 +121,17 @@ internal static class PostgresSql
         FROM events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)
         """;
 
-    /// <summary>A batch in one statement: the arrays are unnested in order, ids already stored or repeated are skipped.</summary>
+    /// <summary>
+    /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up under the
+    /// ordering lock just before, so ON CONFLICT only meets a racing writer that skips the lock.
+    /// </summary>
     public const string AppendBatch = """
-        WITH input AS (
-            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
-                                 $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
-                WITH ORDINALITY AS t(id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, ord)
-        ), fresh AS (
-            SELECT DISTINCT ON (id) * FROM input
-            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = input.id)
-            ORDER BY id, ord
-        )
         INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
         SELECT id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id
-        FROM fresh ORDER BY ord
+        FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
+                    $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
+            WITH ORDINALITY AS t(id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, ord)
+        ORDER BY ord
         ON CONFLICT (id) DO NOTHING
         RETURNING id, "offset"
         """;

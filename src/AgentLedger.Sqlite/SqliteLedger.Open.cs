@@ -31,11 +31,11 @@ public sealed partial class SqliteLedger
         try
         {
             connection.Open();
-            var (version, columns, hasRunsTable) = readOnly
+            var (version, columns) = readOnly
                 ? InspectReadOnly(connection, path)
                 : Prepare(connection, path, options);
             var ledger = new SqliteLedger(
-                path, connectionString, readOnly ? null : connection, options, version, columns, hasRunsTable,
+                path, connectionString, readOnly ? null : connection, options, version, columns,
                 deleteOnDispose ? path : null);
             if (readOnly)
             {
@@ -58,7 +58,7 @@ public sealed partial class SqliteLedger
         }
     }
 
-    private static (int Version, string Columns, bool HasRunsTable) Prepare(SqliteConnection connection, string path, SqliteLedgerOptions options)
+    private static (int Version, string Columns) Prepare(SqliteConnection connection, string path, SqliteLedgerOptions options)
     {
         // The first statement reads the header: a file that is not a database fails here, untouched.
         var version = ReadUserVersion(connection, path);
@@ -75,7 +75,7 @@ public sealed partial class SqliteLedger
             Upgrade(connection, path);
         }
 
-        return (SqliteSql.SchemaVersion, SqliteSql.Columns, HasRunsTable: true);
+        return (SqliteSql.SchemaVersion, SqliteSql.Columns);
     }
 
     /// <summary>Creates or upgrades the layout in one transaction; safe when two processes open the file at once.</summary>
@@ -114,7 +114,7 @@ public sealed partial class SqliteLedger
         transaction.Commit();
     }
 
-    private static (int Version, string Columns, bool HasRunsTable) InspectReadOnly(SqliteConnection connection, string path)
+    private static (int Version, string Columns) InspectReadOnly(SqliteConnection connection, string path)
     {
         var version = ReadUserVersion(connection, path);
         var columns = ReadColumns(connection);
@@ -125,11 +125,7 @@ public sealed partial class SqliteLedger
 
         // An old file we may not upgrade is read as it is: the later columns read as null.
         var select = string.Join(", ", SqliteSql.Columns.Split(", ").Select(c => columns.Contains(c.Trim('"')) ? c : $"NULL AS {c}"));
-        using var command = connection.CreateCommand();
-        command.CommandText = SqliteSql.TableExists;
-        command.Parameters.AddWithValue("$name", "ledger_runs");
-        var hasRunsTable = (long)command.ExecuteScalar()! > 0;
-        return (version, select, hasRunsTable);
+        return (version, select);
     }
 
     private static int ReadUserVersion(SqliteConnection connection, string path)

@@ -19,14 +19,19 @@ public sealed partial class SqliteLedger
         }
     }
 
-    private async ValueTask<long> ScalarAsync(string sql)
+    private ValueTask<long> ScalarAsync(string sql)
     {
         ThrowIfDisposed();
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await Task.CompletedTask.ConfigureAwait(false);
-        return Guard(() => (long)command.ExecuteScalar()!);
+        var session = RentReader();
+        try
+        {
+            var command = session.Command(sql);
+            return ValueTask.FromResult(Guard(() => (long)command.ExecuteScalar()!));
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
     }
 
     private StoredEvent ReadRow(SqliteDataReader reader)
@@ -73,6 +78,19 @@ public sealed partial class SqliteLedger
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Not Guard(reader.Read): that would allocate a delegate for every row of a large read.
+    private bool ReadNext(SqliteDataReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(Path, ex);
+        }
+    }
 
     private T Guard<T>(Func<T> action)
     {
@@ -165,5 +183,8 @@ public sealed partial class SqliteLedger
         public const int CantOpen = 14;
         public const int Constraint = 19;
         public const int NotADatabase = 26;
+
+        /// <summary>SQLITE_CONSTRAINT_UNIQUE: the extended code of a UNIQUE violation.</summary>
+        public const int UniqueConstraint = 2067;
     }
 }

@@ -17,7 +17,6 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     private readonly AppendSignal _signal = new();
     private readonly SqliteLedgerOptions _options;
     private readonly string _columns;
-    private readonly bool _hasRunsTable;
     private readonly string? _deleteOnDispose;
     private BoundCommand? _insert;
     private BoundCommand? _selectById;
@@ -25,14 +24,13 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     private SqliteLedger(
         string path, string readConnectionString, SqliteConnection? writer, SqliteLedgerOptions options,
-        int schemaVersion, string columns, bool hasRunsTable, string? deleteOnDispose)
+        int schemaVersion, string columns, string? deleteOnDispose)
     {
         Path = path;
         _readConnectionString = readConnectionString;
         _writer = writer;
         _options = options;
         _columns = columns;
-        _hasRunsTable = hasRunsTable;
         _deleteOnDispose = deleteOnDispose;
         Description = new LedgerDescription("sqlite", path, schemaVersion);
     }
@@ -102,12 +100,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 {
                     Insert.Command.Transaction = transaction;
                     SelectById.Command.Transaction = transaction;
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        results[i] = AppendOne(batch[i] ?? throw new ArgumentException("a batch must not contain null", nameof(events)));
-                    }
-
+                    AppendBatchLocked(batch, results, transaction, cancellationToken);
                     transaction.Commit();
                 }
                 finally
@@ -136,23 +129,29 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     {
         ArgumentNullException.ThrowIfNull(query);
         ThrowIfDisposed();
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        command.CommandText = SqliteSql.Select(_columns, query);
-        command.Parameters.AddWithValue("$after", query.After);
-        AddOptional(command, "$up_to", query.UpTo);
-        AddOptional(command, "$run_id", query.RunId);
-        AddOptional(command, "$kind", query.Kind);
-        AddOptional(command, "$actor", query.Actor);
-        AddOptional(command, "$session_id", query.SessionId);
-        AddOptional(command, "$model_id", query.ModelId);
-        AddOptional(command, "$model_profile", query.ModelProfile);
-        AddOptional(command, "$limit", query.Limit);
-        using var reader = Guard(command.ExecuteReader);
-        while (Guard(reader.Read))
+        var session = RentReader();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return ReadRow(reader);
+            var command = session.Command(SqliteSql.Select(_columns, query));
+            command.Parameters.AddWithValue("$after", query.After);
+            AddOptional(command, "$up_to", query.UpTo);
+            AddOptional(command, "$run_id", query.RunId);
+            AddOptional(command, "$kind", query.Kind);
+            AddOptional(command, "$actor", query.Actor);
+            AddOptional(command, "$session_id", query.SessionId);
+            AddOptional(command, "$model_id", query.ModelId);
+            AddOptional(command, "$model_profile", query.ModelProfile);
+            AddOptional(command, "$limit", query.Limit);
+            using var reader = Guard(command.ExecuteReader);
+            while (ReadNext(reader))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return ReadRow(reader);
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
@@ -161,17 +160,92 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        command.CommandText = _hasRunsTable ? SqliteSql.ListRuns : SqliteSql.ListRunsWithoutRunsTable;
-        using var reader = Guard(command.ExecuteReader);
-        while (Guard(reader.Read))
+        if (_writer is not null)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return reader.GetString(0);
+            await IndexRunsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await Task.CompletedTask.ConfigureAwait(false);
+        var session = RentReader();
+        try
+        {
+            var command = session.Command(_writer is not null ? SqliteSql.ListRuns : SqliteSql.ListRunsWithoutRunsTable);
+            using var reader = Guard(command.ExecuteReader);
+            while (ReadNext(reader))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return reader.GetString(0);
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+    }
+
+    /// <summary>Brings the run index up to the latest offset (see <see cref="SqliteSql.CreateRuns"/>).</summary>
+    private async Task IndexRunsAsync(CancellationToken cancellationToken)
+    {
+        var session = RentReader();
+        try
+        {
+            if (IsRunIndexCurrent(session.Connection, out _, out _))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Guard(() =>
+            {
+                using var transaction = _writer!.BeginTransaction(deferred: false);
+                if (!IsRunIndexCurrent(_writer, out var stale, out var latest))
+                {
+                    using var command = _writer.CreateCommand();
+                    command.CommandText = stale ? SqliteSql.RebuildRuns : SqliteSql.IndexNewRuns;
+                    command.Parameters.AddWithValue("$latest", latest);
+                    command.Parameters.AddWithValue("$watermark", ReadWatermark(_writer));
+                    command.ExecuteNonQuery();
+                    transaction.Commit();
+                }
+
+                return 0;
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Current when the watermark is the latest offset and no indexed run lost its first event.
+    /// Stale (rebuild) when events were deleted: offsets below the watermark reused, or first events gone.
+    /// </summary>
+    private static bool IsRunIndexCurrent(SqliteConnection connection, out bool stale, out long latest)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSql.RunIndexState;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var watermark = reader.GetInt64(0);
+        latest = reader.GetInt64(1);
+        var earliestEvent = reader.IsDBNull(2) ? (long?)null : reader.GetInt64(2);
+        var earliestIndexed = reader.IsDBNull(3) ? (long?)null : reader.GetInt64(3);
+        stale = latest < watermark || (earliestIndexed is not null && (earliestEvent is null || earliestIndexed < earliestEvent));
+        return !stale && latest == watermark;
+    }
+
+    private static long ReadWatermark(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM ledger_state WHERE name = 'runs_indexed_up_to'";
+        return (long)command.ExecuteScalar()!;
     }
 
     public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.LatestOffset);
@@ -286,6 +360,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         try
         {
             _disposed = true;
+            DisposeReaders();
             _insert?.Command.Dispose();
             _selectById?.Command.Dispose();
             if (_writer is not null)
@@ -320,28 +395,90 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     private AppendResult AppendOne(LedgerEvent ledgerEvent)
     {
-        // Two tries: the stored row we collide with can vanish between the statements only by a reset.
-        for (var attempt = 0; ; attempt++)
+        if (FindStored(ledgerEvent.Id) is { } stored)
         {
-            Insert.Parameters.Bind(ledgerEvent);
-            if (Insert.Command.ExecuteScalar() is long offset)
+            return Outcome(ledgerEvent, stored);
+        }
+
+        Insert.Parameters.Bind(ledgerEvent);
+        try
+        {
+            Insert.Command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
+        {
+            // Another process stored this id between our look-up and our insert.
+            return Outcome(ledgerEvent, FindStored(ledgerEvent.Id)
+                ?? throw new LedgerStorageException(Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?", ex));
+        }
+
+        return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle));
+    }
+
+    /// <summary>Inside the write transaction: one look-up for the whole batch, then a plain insert per new event.</summary>
+    private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, AppendResult[] results, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var stored = FindStored(batch, transaction);
+        var inserted = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var e = batch[i] ?? throw new ArgumentException("a batch must not contain null", nameof(batch));
+            if (stored.TryGetValue(e.Id, out var existing) || inserted.TryGetValue(e.Id, out existing))
             {
-                return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, offset);
+                results[i] = Outcome(e, existing);
+                continue;
             }
 
-            SelectById.Parameters.BindId(ledgerEvent.Id);
-            using var reader = SelectById.Command.ExecuteReader();
-            if (reader.Read())
-            {
-                var stored = ReadRow(reader);
-                var outcome = stored.Event.HasSameContentAs(ledgerEvent) ? AppendOutcome.Duplicate : AppendOutcome.Conflict;
-                return new AppendResult(ledgerEvent.Id, outcome, stored.Offset);
-            }
-
-            if (attempt > 0)
-            {
-                throw new LedgerStorageException(Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?");
-            }
+            Insert.Parameters.Bind(e);
+            Insert.Command.ExecuteNonQuery();
+            var offset = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle);
+            inserted.Add(e.Id, new StoredEvent(offset, e));
+            results[i] = new AppendResult(e.Id, AppendOutcome.Appended, offset);
         }
     }
+
+    private Dictionary<string, StoredEvent> FindStored(IReadOnlyList<LedgerEvent> batch, SqliteTransaction transaction)
+    {
+        using var command = _writer!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = SqliteSql.SelectByIds(_columns);
+        command.Parameters.AddWithValue("$ids", IdsAsJsonArray(batch));
+        using var reader = command.ExecuteReader();
+        var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            var row = ReadRow(reader);
+            stored[row.Event.Id] = row;
+        }
+
+        return stored;
+    }
+
+    private static string IdsAsJsonArray(IReadOnlyList<LedgerEvent> batch)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(batch.Count * 40);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var e in batch)
+            {
+                writer.WriteStringValue(e.Id);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private StoredEvent? FindStored(string id)
+    {
+        SelectById.Parameters.BindId(id);
+        using var reader = SelectById.Command.ExecuteReader();
+        return reader.Read() ? ReadRow(reader) : null;
+    }
+
+    private static AppendResult Outcome(LedgerEvent incoming, StoredEvent stored)
+        => new(incoming.Id, stored.Event.HasSameContentAs(incoming) ? AppendOutcome.Duplicate : AppendOutcome.Conflict, stored.Offset);
 }

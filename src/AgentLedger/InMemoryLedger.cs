@@ -15,7 +15,7 @@ public sealed class InMemoryLedger : ILedger
     private readonly List<StoredEvent> _events = [];
     private readonly Dictionary<string, StoredEvent> _byId = new(StringComparer.Ordinal);
     private readonly List<string> _runs = [];
-    private readonly HashSet<string> _runSet = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<StoredEvent>> _byRun = new(StringComparer.Ordinal);
     private readonly AppendSignal _signal = new();
 
     // Like SQLite's AUTOINCREMENT and a PostgreSQL sequence: offsets are never reused, even after a reset.
@@ -81,13 +81,15 @@ public sealed class InMemoryLedger : ILedger
             // Copy a bounded slice under the lock, yield it outside: a slow reader never blocks writers.
             lock (_gate)
             {
-                var i = FirstIndexAfter(after);
-                for (var scanned = 0; i < _events.Count && scanned < ScanChunk; i++, scanned++)
+                // One run's events come from its own list: a run read does not scan the log.
+                var source = query.RunId is null ? _events : _byRun.GetValueOrDefault(query.RunId) ?? [];
+                var i = FirstIndexAfter(source, after);
+                for (var scanned = 0; i < source.Count && scanned < ScanChunk; i++, scanned++)
                 {
-                    var stored = _events[i];
+                    var stored = source[i];
                     if (query.UpTo < stored.Offset)
                     {
-                        i = _events.Count;
+                        i = source.Count;
                         break;
                     }
 
@@ -98,7 +100,7 @@ public sealed class InMemoryLedger : ILedger
                     }
                 }
 
-                exhausted = i >= _events.Count;
+                exhausted = i >= source.Count;
             }
 
             foreach (var stored in chunk)
@@ -157,7 +159,7 @@ public sealed class InMemoryLedger : ILedger
             _events.Clear();
             _byId.Clear();
             _runs.Clear();
-            _runSet.Clear();
+            _byRun.Clear();
         }
 
         return ValueTask.CompletedTask;
@@ -215,19 +217,22 @@ public sealed class InMemoryLedger : ILedger
         _events.Add(stored);
         _byId.Add(stored.Event.Id, stored);
         _lastOffset = Math.Max(_lastOffset, stored.Offset);
-        if (_runSet.Add(stored.Event.RunId))
+        if (!_byRun.TryGetValue(stored.Event.RunId, out var run))
         {
+            _byRun.Add(stored.Event.RunId, run = []);
             _runs.Add(stored.Event.RunId);
         }
+
+        run.Add(stored);
     }
 
-    private int FirstIndexAfter(long offset)
+    private static int FirstIndexAfter(List<StoredEvent> events, long offset)
     {
-        int lo = 0, hi = _events.Count;
+        int lo = 0, hi = events.Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_events[mid].Offset <= offset)
+            if (events[mid].Offset <= offset)
             {
                 lo = mid + 1;
             }

@@ -137,6 +137,25 @@ public sealed class SqliteFileTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Runs_written_or_deleted_by_the_reference_are_listed_correctly()
+    {
+        var path = _files.PathOf();
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        await ledger.AppendAsync(TestEvents.Make("ours", id: "o1"), Ct);
+        Assert.Equal(["ours"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+
+        // The reference appends to our file with its own SQL, then resets it and starts again.
+        ReferenceFiles.InsertRow(path, "ref-1", "theirs", 0, "run.started", "engine", "{}", "2026-06-07T10:11:12+00:00");
+        Assert.Equal(["ours", "theirs"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+        ReferenceFiles.Execute(path, "DELETE FROM events");
+        Assert.Empty(await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+        ReferenceFiles.InsertRow(path, "ref-2", "again", 0, "run.started", "engine", "{}", "2026-06-07T10:11:12+00:00");
+        await ledger.AppendAsync(TestEvents.Make("ours", id: "o2"), Ct);
+
+        Assert.Equal(["again", "ours"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_database_gives_a_clear_error_and_is_left_untouched()
     {
         var path = _files.PathOf("notes.db");
