@@ -53,53 +53,53 @@ internal static class Child
         switch (mode)
         {
             case "open":
-            {
-                // P3: from nothing to the first event read, in a fresh process.
-                var clock = Stopwatch.StartNew();
-                await using var ledger = await Ledger.OpenAsync(url);
-                await foreach (var _ in ledger.ReadAsync(new EventQuery { Limit = 1 }))
                 {
-                    break;
-                }
+                    // P3: from nothing to the first event read, in a fresh process.
+                    var clock = Stopwatch.StartNew();
+                    await using var ledger = await Ledger.OpenAsync(url);
+                    await foreach (var _ in ledger.ReadAsync(new EventQuery { Limit = 1 }))
+                    {
+                        break;
+                    }
 
-                var seconds = clock.Elapsed.TotalSeconds;
-                Console.WriteLine(JsonSerializer.Serialize(new { seconds, rss_mb = PeakRssMb() }));
-                return 0;
-            }
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    Console.WriteLine(JsonSerializer.Serialize(new { seconds, rss_mb = PeakRssMb() }));
+                    return 0;
+                }
 
             case "duplicate":
-            {
-                // P8: re-append events another process stored; each must be a duplicate.
-                var (count, turns) = (int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
-                await using var ledger = await Ledger.OpenAsync(url);
-                var events = Enumerable.Range(0, count).Select(i => Workload.Event(i, turns)).ToList();
-                var duplicates = 0;
-                var clock = Stopwatch.StartNew();
-                foreach (var e in events)
                 {
-                    duplicates += (await ledger.AppendAsync(e)).Outcome == AppendOutcome.Duplicate ? 1 : 0;
-                }
+                    // P8: re-append events another process stored; each must be a duplicate.
+                    var (count, turns) = (int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+                    await using var ledger = await Ledger.OpenAsync(url);
+                    var events = Enumerable.Range(0, count).Select(i => Workload.Event(i, turns)).ToList();
+                    var duplicates = 0;
+                    var clock = Stopwatch.StartNew();
+                    foreach (var e in events)
+                    {
+                        duplicates += (await ledger.AppendAsync(e)).Outcome == AppendOutcome.Duplicate ? 1 : 0;
+                    }
 
-                var seconds = clock.Elapsed.TotalSeconds;
-                Console.WriteLine(JsonSerializer.Serialize(new { seconds, duplicates, count = await ledger.CountAsync() }));
-                return 0;
-            }
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    Console.WriteLine(JsonSerializer.Serialize(new { seconds, duplicates, count = await ledger.CountAsync() }));
+                    return 0;
+                }
 
             case "write":
-            {
-                // P9: one of several concurrent writer processes.
-                var (space, count) = (args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
-                await using var ledger = await Ledger.OpenAsync(url);
-                var appended = 0;
-                for (var i = 0; i < count; i++)
                 {
-                    var e = Workload.Event(i, 100, space);
-                    appended += (await ledger.AppendAsync(new LedgerEvent($"p9-{space}", i, e.Kind, e.Actor, e.Payload, id: e.Id))).IsAppended ? 1 : 0;
-                }
+                    // P9: one of several concurrent writer processes.
+                    var (space, count) = (args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+                    await using var ledger = await Ledger.OpenAsync(url);
+                    var appended = 0;
+                    for (var i = 0; i < count; i++)
+                    {
+                        var e = Workload.Event(i, 100, space);
+                        appended += (await ledger.AppendAsync(new LedgerEvent($"p9-{space}", i, e.Kind, e.Actor, e.Payload, id: e.Id))).IsAppended ? 1 : 0;
+                    }
 
-                Console.WriteLine(JsonSerializer.Serialize(new { appended }));
-                return 0;
-            }
+                    Console.WriteLine(JsonSerializer.Serialize(new { appended }));
+                    return 0;
+                }
 
             default:
                 await Console.Error.WriteLineAsync($"unknown child mode {mode}");

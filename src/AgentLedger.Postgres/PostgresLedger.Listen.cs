@@ -4,7 +4,7 @@ namespace AgentLedger.Postgres;
 
 public sealed partial class PostgresLedger
 {
-    /// <summary>The channel the insert trigger notifies on every commit that appended events.</summary>
+    /// <summary>The channel every append notifies when it commits (other writers, the reference among them, are seen by polling).</summary>
     public string Channel => $"agentledger.{Schema}";
 
     /// <summary>Starts (once) the LISTEN connection that wakes this process's followers.</summary>

@@ -50,6 +50,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             var append = new NpgsqlBatchCommand(PostgresSql.AppendOne);
             AddEventParameters(append.Parameters, ledgerEvent);
             batch.BatchCommands.Add(append);
+            AddNotify(batch);
             await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             if (_options.OrderedCommits)
             {
@@ -135,34 +136,22 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        long after = 0;
-        while (true)
+        // One row per run (not per event): small enough to read whole, which lets a dropped connection be retried.
+        var runs = await WithRetryAsync(async (_, ct) =>
         {
-            var page = await WithRetryAsync(async (_, ct) =>
+            await using var command = _dataSource.CreateCommand(PostgresSql.ListRuns);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var list = new List<string>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                await using var command = _dataSource.CreateCommand(PostgresSql.ListRuns);
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-                await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                var runs = new List<(string Run, long First)>();
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    runs.Add((reader.GetString(0), reader.GetInt64(1)));
-                }
-
-                return runs;
-            }, cancellationToken).ConfigureAwait(false);
-            foreach (var (run, _) in page)
-            {
-                yield return run;
+                list.Add(reader.GetString(0));
             }
 
-            if (page.Count < PageSize)
-            {
-                yield break;
-            }
-
-            after = page[^1].First;
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var run in runs)
+        {
+            yield return run;
         }
     }
 
@@ -260,6 +249,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             throw new RetryableRaceException(); // an unguarded writer stored one of them meanwhile: start over
         }
 
+        if (fresh.Count > 0)
+        {
+            await NotifyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         var results = new AppendResult[batch.Count];
         var firstOf = new Dictionary<string, LedgerEvent>(StringComparer.Ordinal);
@@ -349,6 +343,8 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await NotifyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
@@ -381,6 +377,13 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return events;
     }
 
+    private async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var notify = new NpgsqlCommand(PostgresSql.Notify, connection, transaction);
+        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
+        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask<long> ScalarAsync(string sql, CancellationToken cancellationToken)
         => await WithRetryAsync(async (_, ct) =>
         {
@@ -398,6 +401,13 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
         // On a retry the identical stored row is most likely the commit whose acknowledgement the dropped connection lost.
         return new AppendResult(incoming.Id, attempt > 0 ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Offset);
+    }
+
+    private void AddNotify(NpgsqlBatch batch)
+    {
+        var command = new NpgsqlBatchCommand(PostgresSql.Notify);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
+        batch.BatchCommands.Add(command);
     }
 
     private void AddAppendLock(NpgsqlBatch batch)
