@@ -63,6 +63,16 @@ foreach (var backend in options.Backends)
         }
 
         await phases.RunAsync();
+        var extra = new ExtraPhases(target, settings, Report);
+        if (settings.Runs("L"))
+        {
+            await extra.FollowLatencyAsync();
+        }
+
+        if (target is PostgresTarget guardTarget && settings.Runs("G"))
+        {
+            await extra.GuardCostAsync(guardTarget);
+        }
     }
     catch (Exception ex) when (ex is BenchCheckException or InvalidOperationException or LedgerException)
     {

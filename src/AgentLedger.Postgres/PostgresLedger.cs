@@ -57,19 +57,20 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
                 await reader.NextResultAsync(ct).ConfigureAwait(false);
             }
 
-            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+            if (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                // The id was committed by an unguarded writer after our snapshot: ask again.
-                throw new RetryableRaceException();
+                return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(0));
             }
 
-            if (reader.GetBoolean(0))
-            {
-                return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(1));
-            }
+            await reader.DisposeAsync().ConfigureAwait(false);
 
-            var stored = ReadRow(reader, 1);
-            return Outcome(ledgerEvent, stored, attempt);
+            // Stored already (the rare path): fetch it to tell a duplicate from a conflict.
+            await using var select = new NpgsqlCommand(PostgresSql.SelectById, connection);
+            select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ledgerEvent.Id });
+            await using var stored = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return await stored.ReadAsync(ct).ConfigureAwait(false)
+                ? Outcome(ledgerEvent, ReadRow(stored, 0), attempt)
+                : throw new RetryableRaceException(); // inserted by an unguarded writer after our snapshot, or reset meanwhile
         }, cancellationToken).ConfigureAwait(false);
 
         if (result.IsAppended)

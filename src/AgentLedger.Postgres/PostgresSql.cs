@@ -66,24 +66,18 @@ internal static class PostgresSql
     public const string AppendLock = "SELECT pg_advisory_xact_lock($1)";
 
     /// <summary>
-    /// One new event: inserted, or the stored row with the same id returned (in one round trip).
+    /// One new event, or no row when its id is stored already (then <see cref="SelectById"/> tells which).
     /// NOT EXISTS first, because ON CONFLICT draws a sequence value even for a row it then drops.
     /// </summary>
     public const string AppendOne = """
-        WITH inserted AS (
-            INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
-            WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING "offset"
-        )
-        SELECT true, "offset", NULL::varchar, NULL::varchar, NULL::integer, NULL::varchar, NULL::varchar, NULL::text,
-               NULL::timestamptz, NULL::integer, NULL::varchar, NULL::varchar, NULL::varchar
-        FROM inserted
-        UNION ALL
-        SELECT false, "offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id
-        FROM events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)
+        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+        WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING "offset"
         """;
+
+    public const string SelectById = $"SELECT {Columns} FROM events WHERE id = $1";
 
     /// <summary>
     /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up under the
