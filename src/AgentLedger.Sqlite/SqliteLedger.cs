@@ -393,13 +393,12 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     private BoundCommand SelectById => _selectById ??= BoundCommand.Prepare(_writer!, SqliteSql.SelectById(_columns), idOnly: true);
 
+    /// <summary>
+    /// A single append is one plain INSERT, as fast as SQLite allows; a stored id surfaces as a UNIQUE
+    /// violation (the statement is rolled back, no offset is used up) and is then looked up.
+    /// </summary>
     private AppendResult AppendOne(LedgerEvent ledgerEvent)
     {
-        if (FindStored(ledgerEvent.Id) is { } stored)
-        {
-            return Outcome(ledgerEvent, stored);
-        }
-
         Insert.Parameters.Bind(ledgerEvent);
         try
         {
@@ -407,7 +406,6 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
         {
-            // Another process stored this id between our look-up and our insert.
             return Outcome(ledgerEvent, FindStored(ledgerEvent.Id)
                 ?? throw new LedgerStorageException(Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?", ex));
         }

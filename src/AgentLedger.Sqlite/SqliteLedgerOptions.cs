@@ -19,7 +19,7 @@ public sealed record SqliteLedgerOptions
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a follower looks for events appended by other processes (its own process wakes it at once).</summary>
-    public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Create the file when it is missing; when false a missing file is an error.</summary>
     public bool CreateIfMissing { get; init; } = true;

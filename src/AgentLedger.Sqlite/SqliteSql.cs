@@ -93,8 +93,8 @@ internal static class SqliteSql
         GROUP BY il.name
         """;
 
-    // A plain INSERT: the id is looked up first (SelectById) and a racing writer's row surfaces as a
-    // UNIQUE violation. Not ON CONFLICT DO NOTHING: SQLite draws an AUTOINCREMENT value even for a row it
+    // A plain INSERT: a stored id surfaces as a UNIQUE violation (single appends) or was looked up
+    // first (batches, SelectByIds). Not ON CONFLICT DO NOTHING: SQLite draws an AUTOINCREMENT value even for a row it
     // then drops, so every duplicate would leave a gap; not INSERT ... SELECT ... WHERE NOT EXISTS with
     // RETURNING either: measured at 40% of a plain INSERT's speed. The offset is last_insert_rowid().
     public const string Insert = """
