@@ -33,9 +33,9 @@ internal sealed class CommandContext(ParseResult parse)
         {
             return await AgentLedger.Ledger.OpenAsync(Location, new LedgerOpenOptions { CreateIfMissing = false }, cancellationToken);
         }
-        catch (LedgerStorageException ex) when (ex.Message.Contains("no ledger", StringComparison.Ordinal))
+        catch (LedgerNotFoundException ex)
         {
-            throw new LedgerStorageException(ex.Location, "no ledger here yet; record one with 'agentledger demo', or point --db (or DATABASE_URL) at one", ex);
+            throw new LedgerNotFoundException(ex.Location, "no ledger here yet; record one with 'agentledger demo', or point --db (or DATABASE_URL) at one");
         }
     }
 

@@ -49,7 +49,7 @@ public sealed partial class PostgresLedger
             var wanted = searchPath?.Split(',')[0].Trim().Trim('"');
             if (string.IsNullOrEmpty(wanted) || options.ReadOnly || !options.CreateIfMissing)
             {
-                throw new LedgerStorageException(display, $"the schema '{wanted}' does not exist");
+                throw new LedgerNotFoundException(display, $"the schema '{wanted}' does not exist");
             }
 
             await using (var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{wanted.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
@@ -69,7 +69,7 @@ public sealed partial class PostgresLedger
 
         if (!hasEvents && (options.ReadOnly || !options.CreateIfMissing))
         {
-            throw new LedgerStorageException(display, $"no ledger here (no 'events' table in schema '{schema}')");
+            throw new LedgerNotFoundException(display, $"no ledger here (no 'events' table in schema '{schema}')");
         }
 
         if (options.ReadOnly)

@@ -9,7 +9,7 @@ public sealed partial class SqliteLedger
         var exists = File.Exists(path);
         if (!exists && (!options.CreateIfMissing || options.ReadOnly))
         {
-            throw new LedgerStorageException(path, "no ledger file here (check the path, or create it by appending to it first)");
+            throw new LedgerNotFoundException(path, "no ledger file here (check the path, or create it by appending to it first)");
         }
 
         if (!exists && !Directory.Exists(System.IO.Path.GetDirectoryName(path)))
@@ -120,7 +120,7 @@ public sealed partial class SqliteLedger
         var columns = ReadColumns(connection);
         if (columns.Count == 0)
         {
-            throw new LedgerStorageException(path, "this SQLite file holds no ledger (no 'events' table), and it is read-only");
+            throw new LedgerNotFoundException(path, "this SQLite file holds no ledger (no 'events' table), and it is opened read-only");
         }
 
         // An old file we may not upgrade is read as it is: the later columns read as null.

@@ -32,6 +32,14 @@ public sealed class JsonlFormatException(long lineNumber, string reason, Excepti
 /// <summary>The ledger's location (URL, path, options) is missing or malformed.</summary>
 public sealed class LedgerConfigurationException(string message) : LedgerException(message);
 
+/// <summary>There is no ledger at the location (no file, no table) and creating one was not allowed.</summary>
+public sealed class LedgerNotFoundException(string location, string message)
+    : LedgerException($"{location}: {message}")
+{
+    /// <summary>Where the ledger was looked for (never with a password).</summary>
+    public string Location { get; } = location;
+}
+
 /// <summary>
 /// The store itself failed: not a database, corrupt, unreachable, read-only, written by a newer version.
 /// <see cref="Location"/> never contains a password.

@@ -187,7 +187,7 @@ public sealed class PostgresServerTests : IAsyncDisposable
     [Fact]
     public async Task A_database_without_a_ledger_is_an_error_when_creation_is_not_allowed()
     {
-        var error = await Assert.ThrowsAsync<LedgerStorageException>(
+        var error = await Assert.ThrowsAsync<LedgerNotFoundException>(
             () => PostgresLedger.OpenAsync(_backend.Url, new PostgresLedgerOptions { CreateIfMissing = false }, Ct));
 
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);

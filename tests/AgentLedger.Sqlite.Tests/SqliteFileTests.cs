@@ -219,7 +219,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
     {
         var path = _files.PathOf("missing.db");
 
-        var error = await Assert.ThrowsAsync<LedgerStorageException>(
+        var error = await Assert.ThrowsAsync<LedgerNotFoundException>(
             () => SqliteLedger.OpenAsync(path, new SqliteLedgerOptions { CreateIfMissing = false }, Ct));
 
         Assert.Contains("no ledger file", error.Message, StringComparison.Ordinal);
