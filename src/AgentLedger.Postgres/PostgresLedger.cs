@@ -380,6 +380,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     private async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
+        if (!_options.Notifications)
+        {
+            return;
+        }
+
         await using var notify = new NpgsqlCommand(PostgresSql.Notify, connection, transaction);
         notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
         await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -406,6 +411,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     private void AddNotify(NpgsqlBatch batch)
     {
+        if (!_options.Notifications)
+        {
+            return;
+        }
+
         var command = new NpgsqlBatchCommand(PostgresSql.Notify);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
         batch.BatchCommands.Add(command);

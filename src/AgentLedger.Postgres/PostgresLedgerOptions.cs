@@ -10,7 +10,10 @@ public sealed record PostgresLedgerOptions
     /// </summary>
     public bool OrderedCommits { get; init; } = true;
 
-    /// <summary>Wake followers with LISTEN/NOTIFY; when off (or unavailable, e.g. behind a transaction pooler) they poll.</summary>
+    /// <summary>
+    /// Appends NOTIFY and followers LISTEN; when off (or unavailable, e.g. behind a transaction pooler)
+    /// followers only poll. Every process appending to one ledger should use the same setting.
+    /// </summary>
     public bool Notifications { get; init; } = true;
 
     /// <summary>How often a follower polls when no notification arrives.</summary>
