@@ -20,3 +20,35 @@ public readonly record struct AppendResult(string Id, AppendOutcome Outcome, lon
 
     public override string ToString() => $"{Outcome.ToString().ToLowerInvariant()} {Id} @{Offset}";
 }
+
+/// <summary>Running totals of append outcomes, for tools that append many events.</summary>
+public sealed class AppendTally
+{
+    public long Appended { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public long Conflicts { get; private set; }
+
+    public long Total => Appended + Duplicates + Conflicts;
+
+    public void Add(IEnumerable<AppendResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        foreach (var result in results)
+        {
+            switch (result.Outcome)
+            {
+                case AppendOutcome.Appended:
+                    Appended++;
+                    break;
+                case AppendOutcome.Duplicate:
+                    Duplicates++;
+                    break;
+                default:
+                    Conflicts++;
+                    break;
+            }
+        }
+    }
+}

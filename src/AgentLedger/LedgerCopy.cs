@@ -49,7 +49,8 @@ public static class LedgerCopy
 
         // Fix the end first: events appended to the source while we copy are not half-included.
         var upTo = await source.LatestOffsetAsync(cancellationToken).ConfigureAwait(false);
-        long copied = 0, duplicates = 0, conflicts = 0;
+        long copied = 0;
+        var merged = new AppendTally();
         var batch = new List<StoredEvent>(batchSize);
         await foreach (var stored in source.ReadAsync(new EventQuery { UpTo = upTo }, cancellationToken).ConfigureAwait(false))
         {
@@ -63,12 +64,12 @@ public static class LedgerCopy
         await FlushAsync().ConfigureAwait(false);
         if (!verify)
         {
-            return new CopyReport(copied, duplicates, conflicts, null, null);
+            return new CopyReport(copied + merged.Appended, merged.Duplicates, merged.Conflicts, null, null);
         }
 
         var sourceDigest = await LedgerDigest.ComputeAsync(source, cancellationToken).ConfigureAwait(false);
         var destinationDigest = await LedgerDigest.ComputeAsync(destination, cancellationToken).ConfigureAwait(false);
-        return new CopyReport(copied, duplicates, conflicts, sourceDigest, destinationDigest);
+        return new CopyReport(copied + merged.Appended, merged.Duplicates, merged.Conflicts, sourceDigest, destinationDigest);
 
         async Task FlushAsync()
         {
@@ -84,19 +85,10 @@ public static class LedgerCopy
             }
             else
             {
-                var results = await destination.AppendBatchAsync(batch.Select(s => s.Event), cancellationToken).ConfigureAwait(false);
-                foreach (var result in results)
-                {
-                    _ = result.Outcome switch
-                    {
-                        AppendOutcome.Appended => copied++,
-                        AppendOutcome.Duplicate => duplicates++,
-                        _ => conflicts++,
-                    };
-                }
+                merged.Add(await destination.AppendBatchAsync(batch.Select(s => s.Event), cancellationToken).ConfigureAwait(false));
             }
 
-            progress?.Report(copied + duplicates + conflicts);
+            progress?.Report(copied + merged.Total);
             batch.Clear();
         }
     }

@@ -13,18 +13,14 @@ if (args.Length < 3)
 var (url, prefix, count) = (args[0], args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 var batchSize = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
 await using var ledger = await Ledger.OpenAsync(url);
-var outcomes = new Dictionary<AppendOutcome, int> { [AppendOutcome.Appended] = 0, [AppendOutcome.Duplicate] = 0, [AppendOutcome.Conflict] = 0 };
+var tally = new AppendTally();
 for (var i = 0; i < count; i += batchSize)
 {
     var batch = Enumerable.Range(i, Math.Min(batchSize, count - i))
         .Select(n => new LedgerEvent(prefix, n, "agent.spoke", "writer", $$"""{"n":{{n}}}""", id: $"{prefix}-{n}"))
         .ToList();
-    var results = batch.Count == 1 ? [await ledger.AppendAsync(batch[0])] : await ledger.AppendBatchAsync(batch);
-    foreach (var result in results)
-    {
-        outcomes[result.Outcome]++;
-    }
+    tally.Add(batch.Count == 1 ? [await ledger.AppendAsync(batch[0])] : await ledger.AppendBatchAsync(batch));
 }
 
-Console.WriteLine($"appended {outcomes[AppendOutcome.Appended]} duplicate {outcomes[AppendOutcome.Duplicate]} conflict {outcomes[AppendOutcome.Conflict]}");
+Console.WriteLine($"appended {tally.Appended} duplicate {tally.Duplicates} conflict {tally.Conflicts}");
 return 0;

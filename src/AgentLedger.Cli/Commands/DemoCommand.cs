@@ -33,31 +33,23 @@ internal static class DemoCommand
         RunSummary? last = null;
         for (var run = 1; run <= runs; run++)
         {
-            long appended = 0, duplicates = 0, conflicts = 0;
+            var tally = new AppendTally();
             var batches = DemoScenario.Build(seed, run, context.Get(Session));
             foreach (var batch in batches)
             {
-                foreach (var result in await ledger.AppendBatchAsync(batch, cancellationToken))
-                {
-                    _ = result.Outcome switch
-                    {
-                        AppendOutcome.Appended => appended++,
-                        AppendOutcome.Duplicate => duplicates++,
-                        _ => conflicts++,
-                    };
-                }
+                tally.Add(await ledger.AppendBatchAsync(batch, cancellationToken));
             }
 
             var runId = batches[0][0].RunId;
             last = await RunSummary.SummarizeAsync(ledger, runId, cancellationToken);
             if (!context.Json)
             {
-                var note = duplicates + conflicts > 0 ? $" ({duplicates} already recorded, {conflicts} conflicts)" : "";
-                context.Out.WriteLine($"recorded run {runId} into {ledger.Description}: {appended} events appended{note}");
+                var note = tally.Duplicates + tally.Conflicts > 0 ? $" ({tally.Duplicates} already recorded, {tally.Conflicts} conflicts)" : "";
+                context.Out.WriteLine($"recorded run {runId} into {ledger.Description}: {tally.Appended} events appended{note}");
             }
             else
             {
-                Render.WriteJson(new { run_id = runId, appended, duplicates, conflicts, summary = Render.SummaryJson(last) });
+                Render.WriteJson(new { run_id = runId, appended = tally.Appended, duplicates = tally.Duplicates, conflicts = tally.Conflicts, summary = Render.SummaryJson(last) });
             }
         }
 

@@ -43,25 +43,16 @@ internal static class ImportCommand
             }
 
             await using var ledger = await context.OpenForWritingAsync(cancellationToken);
-            long appended = 0, duplicates = 0, conflicts = 0;
+            var tally = new AppendTally();
             using (var progress = new ProgressReporter("imported", lines))
             using (var reader = OpenReader())
             {
                 var batch = new List<LedgerEvent>(BatchSize);
                 async Task FlushAsync()
                 {
-                    foreach (var result in await ledger.AppendBatchAsync(batch, cancellationToken))
-                    {
-                        _ = result.Outcome switch
-                        {
-                            AppendOutcome.Appended => appended++,
-                            AppendOutcome.Duplicate => duplicates++,
-                            _ => conflicts++,
-                        };
-                    }
-
+                    tally.Add(await ledger.AppendBatchAsync(batch, cancellationToken));
                     batch.Clear();
-                    progress.Report(appended + duplicates + conflicts);
+                    progress.Report(tally.Total);
                 }
 
                 await foreach (var (e, _, _) in JsonlTrace.ReadAsync(reader, cancellationToken))
@@ -78,14 +69,14 @@ internal static class ImportCommand
 
             if (context.Json)
             {
-                Render.WriteJson(new { appended, duplicates, conflicts });
+                Render.WriteJson(new { appended = tally.Appended, duplicates = tally.Duplicates, conflicts = tally.Conflicts });
             }
             else
             {
-                context.Out.WriteLine($"imported {path} into {ledger.Description}: {appended} appended, {duplicates} duplicates, {conflicts} conflicts");
+                context.Out.WriteLine($"imported {path} into {ledger.Description}: {tally.Appended} appended, {tally.Duplicates} duplicates, {tally.Conflicts} conflicts");
             }
 
-            return conflicts > 0 ? Cli.RuntimeError : Cli.Ok;
+            return tally.Conflicts > 0 ? Cli.RuntimeError : Cli.Ok;
         });
         return command;
     }
