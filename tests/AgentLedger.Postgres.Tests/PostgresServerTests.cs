@@ -222,6 +222,30 @@ public sealed class PostgresServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_follower_without_notifications_still_sees_new_events_by_polling()
+    {
+        var url = PostgresServer.WithParameters(_backend.Url, "notifications=false&poll_ms=50");
+        await using var writer = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+        await using var reader = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(10));
+        var follower = Task.Run(async () =>
+        {
+            await foreach (var e in reader.FollowAsync(EventQuery.All, stop.Token))
+            {
+                return e;
+            }
+
+            return null;
+        }, Ct);
+
+        await Task.Delay(200, Ct);
+        await writer.AppendAsync(TestEvents.Make(id: "polled"), Ct);
+
+        Assert.Equal("polled", (await follower)?.Event.Id);
+    }
+
+    [Fact]
     public async Task A_ledger_copied_to_a_sqlite_file_and_back_keeps_offsets_and_every_field()
     {
         await using var source = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
