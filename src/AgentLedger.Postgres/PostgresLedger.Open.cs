@@ -54,7 +54,14 @@ public sealed partial class PostgresLedger
 
             await using (var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{wanted.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
+                {
+                    // IF NOT EXISTS is not safe against a concurrent CREATE: another process made it first, which is all we need.
+                }
             }
 
             (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
