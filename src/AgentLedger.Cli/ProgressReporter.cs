@@ -35,6 +35,18 @@ internal sealed class ProgressReporter(string verb, long? total) : IProgress<lon
         }
     }
 
+    /// <summary>A 30-cell bar when the total is known: <c>[##########--------------------] </c>.</summary>
+    private string Bar()
+    {
+        if (total is not > 0)
+        {
+            return "";
+        }
+
+        var filled = (int)Math.Clamp(30 * _done / total.Value, 0, 30);
+        return $"[{new string('#', filled)}{new string('-', 30 - filled)}] ";
+    }
+
     private void Print(bool final)
     {
         var rate = _done / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
@@ -42,7 +54,7 @@ internal sealed class ProgressReporter(string verb, long? total) : IProgress<lon
         var line = string.Create(CultureInfo.InvariantCulture, $"{verb} {_done:N0}{of} events, {rate:N0}/s");
         if (_live)
         {
-            Console.Error.Write($"\r{line}   {(final ? Environment.NewLine : "")}");
+            Console.Error.Write($"\r{Bar()}{line}   {(final ? Environment.NewLine : "")}");
         }
         else
         {
