@@ -196,39 +196,29 @@ public sealed class PostgresServerTests : IAsyncDisposable
     [Fact]
     public async Task A_follower_is_woken_by_notify_long_before_its_poll_interval()
     {
-        var url = PostgresServer.WithParameters(_backend.Url, "poll_ms=10000");
-        await using var writer = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
-        await using var reader = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        stop.CancelAfter(TimeSpan.FromSeconds(5));
-        var follower = Task.Run(async () =>
-        {
-            await foreach (var e in reader.FollowAsync(EventQuery.All, stop.Token))
-            {
-                return e;
-            }
-
-            return null;
-        }, Ct);
-
-        await Task.Delay(500, Ct); // the follower has caught up, is listening, and waits
-        var clock = Stopwatch.StartNew();
-        await writer.AppendAsync(TestEvents.Make(id: "wake"), Ct);
-        var seen = await follower;
-
         // Without NOTIFY the follower would only look again after its 10 s poll, past the 5 s deadline.
+        var (seen, elapsed) = await FollowerSeesAppendAsync("poll_ms=10000", "wake", TimeSpan.FromSeconds(5));
+
         Assert.Equal("wake", seen?.Event.Id);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.True(elapsed < TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task A_follower_without_notifications_still_sees_new_events_by_polling()
     {
-        var url = PostgresServer.WithParameters(_backend.Url, "notifications=false&poll_ms=50");
+        var (seen, _) = await FollowerSeesAppendAsync("notifications=false&poll_ms=50", "polled", TimeSpan.FromSeconds(10));
+
+        Assert.Equal("polled", seen?.Event.Id);
+    }
+
+    /// <summary>A follower on one ledger object waits; another appends <paramref name="id"/>: what does the follower see, and when?</summary>
+    private async Task<(StoredEvent? Seen, TimeSpan Elapsed)> FollowerSeesAppendAsync(string parameters, string id, TimeSpan deadline)
+    {
+        var url = PostgresServer.WithParameters(_backend.Url, parameters);
         await using var writer = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
         await using var reader = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        stop.CancelAfter(TimeSpan.FromSeconds(10));
+        stop.CancelAfter(deadline);
         var follower = Task.Run(async () =>
         {
             await foreach (var e in reader.FollowAsync(EventQuery.All, stop.Token))
@@ -239,10 +229,10 @@ public sealed class PostgresServerTests : IAsyncDisposable
             return null;
         }, Ct);
 
-        await Task.Delay(200, Ct);
-        await writer.AppendAsync(TestEvents.Make(id: "polled"), Ct);
-
-        Assert.Equal("polled", (await follower)?.Event.Id);
+        await Task.Delay(300, Ct); // the follower has caught up and waits
+        var clock = Stopwatch.StartNew();
+        await writer.AppendAsync(TestEvents.Make(id: id), Ct);
+        return (await follower, clock.Elapsed);
     }
 
     [Fact]
