@@ -30,10 +30,6 @@ public sealed record EventQuery
     /// <summary>At most this many events (null: no limit).</summary>
     public int? Limit { get; init; }
 
-    /// <summary>True when no field filter is set (offset bounds and limit aside).</summary>
-    public bool HasNoFilter =>
-        RunId is null && Kind is null && Actor is null && SessionId is null && ModelId is null && ModelProfile is null;
-
     /// <summary>Whether <paramref name="stored"/> satisfies every bound and filter but the limit.</summary>
     public bool Matches(StoredEvent stored)
     {

@@ -72,9 +72,6 @@ internal static class PayloadJson
         return payload.ToJsonString(CompactUnescaped);
     }
 
-    /// <summary>Serialises any value as payload text; it must come out as a JSON object.</summary>
-    public static string SerializeValue<T>(T value) => Validate(JsonSerializer.Serialize(value, CompactUnescaped));
-
     private static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.StartArray => "an array",
