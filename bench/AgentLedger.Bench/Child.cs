@@ -56,7 +56,7 @@ internal static class Child
                 {
                     // P3: from nothing to the first event read, in a fresh process.
                     var clock = Stopwatch.StartNew();
-                    await using var ledger = await Ledger.OpenAsync(url);
+                    await using var ledger = await BenchLedgers.OpenAsync(url);
                     await foreach (var _ in ledger.ReadAsync(new EventQuery { Limit = 1 }))
                     {
                         break;
@@ -71,7 +71,7 @@ internal static class Child
                 {
                     // P8: re-append events another process stored; each must be a duplicate.
                     var (count, turns) = (int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
-                    await using var ledger = await Ledger.OpenAsync(url);
+                    await using var ledger = await BenchLedgers.OpenAsync(url);
                     var events = Enumerable.Range(0, count).Select(i => Workload.Event(i, turns)).ToList();
                     var duplicates = 0;
                     var clock = Stopwatch.StartNew();
@@ -89,7 +89,7 @@ internal static class Child
                 {
                     // P9: one of several concurrent writer processes.
                     var (space, count) = (args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
-                    await using var ledger = await Ledger.OpenAsync(url);
+                    await using var ledger = await BenchLedgers.OpenAsync(url);
                     var appended = 0;
                     for (var i = 0; i < count; i++)
                     {

@@ -19,7 +19,7 @@ internal sealed class ExtraPhases(BenchTarget target, Settings settings, Action<
                 url = PostgresTarget.PostgresUrlWith(url, "ordered_commits=false");
             }
 
-            await using var ledger = await Ledger.OpenAsync(url);
+            await using var ledger = await BenchLedgers.OpenAsync(url);
             await ledger.AppendAsync(Workload.Event(0, 1, "warm-up"));
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
@@ -35,12 +35,63 @@ internal sealed class ExtraPhases(BenchTarget target, Settings settings, Action<
         }
     }
 
+    /// <summary>
+    /// I: CPU of many idle followers on one ledger object (one change notifier wakes them all; none polls),
+    /// then one append that every follower must receive.
+    /// </summary>
+    public async Task IdleFollowersAsync(int followers, TimeSpan idle)
+    {
+        var url = target.NewStore("idle");
+        await using var ledger = await BenchLedgers.OpenAsync(url);
+        await using var writer = target.Shared ? await BenchLedgers.OpenAsync(url) : ledger;
+        await writer.AppendAsync(Workload.Event(0, 1, "idle"));
+        using var stop = new CancellationTokenSource();
+        var received = 0;
+        var started = 0;
+        var tasks = Enumerable.Range(0, followers).Select(_ => Task.Run(async () =>
+        {
+            Interlocked.Increment(ref started);
+            await foreach (var e in ledger.FollowAsync(new EventQuery { After = 1 }, stop.Token))
+            {
+                Interlocked.Increment(ref received);
+                return;
+            }
+        })).ToArray();
+        while (Volatile.Read(ref started) < followers)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // settle: every follower has caught up and waits
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(idle);
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var wall = clock.Elapsed;
+
+        var wake = Stopwatch.StartNew();
+        await writer.AppendAsync(Workload.Event(1, 1, "idle"));
+        var all = Task.WhenAll(tasks);
+        if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30))) != all)
+        {
+            await stop.CancelAsync();
+            throw new BenchCheckException($"idle followers: only {Volatile.Read(ref received)} of {followers} saw the new event within 30 s");
+        }
+
+        report(new Measurement("agentledger", target.Backend, "I", followers, wall.TotalSeconds,
+            MedianUs: wake.Elapsed.TotalMilliseconds * 1000,
+            Note: string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{followers} idle followers for {wall.TotalSeconds:0} s: {cpu.TotalMilliseconds:0} ms CPU ({100 * cpu.TotalMilliseconds / wall.TotalMilliseconds:0.0}% of one core); all woke {wake.Elapsed.TotalMilliseconds:0} ms after one append")));
+    }
+
     /// <summary>L: from an append's return to a follower (another ledger object, as another process would be) yielding it.</summary>
     public async Task FollowLatencyAsync()
     {
         var url = target.NewStore("latency");
-        await using var writer = await Ledger.OpenAsync(url);
-        await using var reader = target.Shared ? await Ledger.OpenAsync(url) : writer;
+        await using var writer = await BenchLedgers.OpenAsync(url);
+        await using var reader = target.Shared ? await BenchLedgers.OpenAsync(url) : writer;
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var arrivals = new Dictionary<string, long>();
         var gate = new object();

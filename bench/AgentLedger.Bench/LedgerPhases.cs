@@ -13,7 +13,7 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
     public async Task RunScalingAsync()
     {
         var url = target.NewStore("scaling");
-        await using var ledger = await Ledger.OpenAsync(url);
+        await using var ledger = await BenchLedgers.OpenAsync(url);
         await BulkLoadAsync(ledger);
         if (target.Shared)
         {
@@ -33,7 +33,7 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
         }
 
         var url = target.NewStore("main");
-        await using var ledger = await Ledger.OpenAsync(url);
+        await using var ledger = await BenchLedgers.OpenAsync(url);
         await BulkLoadAsync(ledger);
         await (raw?.BulkLoadAsync() ?? Task.CompletedTask);
         if (target.Shared && settings.Runs("P3"))
@@ -77,7 +77,7 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
     /// <summary>P1: one durable append per call, each its own commit.</summary>
     private async Task SingleAppendsAsync(int trial)
     {
-        await using var ledger = await Ledger.OpenAsync(target.NewStore($"p1_{trial}"));
+        await using var ledger = await BenchLedgers.OpenAsync(target.NewStore($"p1_{trial}"));
         var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
         foreach (var e in Enumerable.Range(0, settings.WarmUp).Select(i => Workload.Event(i, 1, "warm-up")))
         {
@@ -227,7 +227,7 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
     private async Task ConcurrentWritersAsync()
     {
         var url = target.NewStore("p9");
-        await using var ledger = await Ledger.OpenAsync(url);
+        await using var ledger = await BenchLedgers.OpenAsync(url);
         var perWriter = settings.ConcurrentAppends;
         var seen = new HashSet<string>();
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));

@@ -5,11 +5,7 @@
 using System.Globalization;
 using AgentLedger;
 using AgentLedger.Bench;
-using AgentLedger.Postgres;
-using AgentLedger.Sqlite;
 
-Ledger.Register(new SqliteLedgerProvider());
-Ledger.Register(new PostgresLedgerProvider());
 if (args.Length > 0 && args[0] == "child")
 {
     return await Child.MainAsync(args[1..]);
@@ -67,6 +63,11 @@ foreach (var backend in options.Backends)
         if (settings.Runs("L"))
         {
             await extra.FollowLatencyAsync();
+        }
+
+        if (settings.Runs("I"))
+        {
+            await extra.IdleFollowersAsync(options.Quick ? 50 : 1000, TimeSpan.FromSeconds(options.Quick ? 1 : 10));
         }
 
         if (target is PostgresTarget guardTarget && settings.Runs("G"))

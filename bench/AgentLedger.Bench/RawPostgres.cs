@@ -128,7 +128,7 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
     private async Task<NpgsqlDataSource> OpenAsync(string name)
     {
         var url = target.NewStore(name);
-        var (builder, _) = AgentLedger.Postgres.PostgresUrl.Parse(url);
+        var builder = new NpgsqlConnectionStringBuilder(AgentLedger.Postgres.PostgresLedger.ToConnectionString(url));
         await using (var admin = target.AdminDataSource())
         await using (var create = admin.CreateCommand($"CREATE SCHEMA {builder.SearchPath}"))
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentLedger.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentLedger.Bench;

@@ -61,7 +61,7 @@ internal sealed class PostgresTarget(string url) : BenchTarget
         return PostgresUrlWith(Url, $"schema={schema}");
     }
 
-    public NpgsqlDataSource AdminDataSource() => NpgsqlDataSource.Create(PostgresUrl.Parse(Url).ConnectionString);
+    public NpgsqlDataSource AdminDataSource() => NpgsqlDataSource.Create(PostgresLedger.ToConnectionString(Url));
 
     public static string PostgresUrlWith(string url, string parameter) => url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + parameter;
 

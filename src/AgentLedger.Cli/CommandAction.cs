@@ -22,7 +22,7 @@ internal static class CommandAction
                 await Console.Error.WriteLineAsync($"error: {ex.Message}");
                 return Cli.UsageError;
             }
-            catch (Exception ex) when (ex is LedgerException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is LedgerException or CliException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
             {
                 await Console.Error.WriteLineAsync(context.Verbose ? $"error: {ex}" : $"error: {ex.Message}");
                 return Cli.RuntimeError;

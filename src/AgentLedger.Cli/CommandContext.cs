@@ -1,4 +1,6 @@
 using System.CommandLine;
+using AgentLedger.Postgres;
+using AgentLedger.Sqlite;
 using Spectre.Console;
 
 namespace AgentLedger.Cli;
@@ -17,8 +19,11 @@ internal sealed class CommandContext(ParseResult parse)
         ? db
         : Environment.GetEnvironmentVariable(AgentLedger.Ledger.DatabaseUrlVariable) is { Length: > 0 } env ? env : GlobalOptions.DefaultFile;
 
+    /// <summary>The backends the tool opens: SQLite files and PostgreSQL (and :memory:). The one place they are chosen.</summary>
+    public static LedgerBuilder Ledgers { get; } = AgentLedger.Ledger.Create().UseSqlite().UsePostgres();
+
     /// <summary>The location as it may be printed: never with a password.</summary>
-    public string DisplayLocation => LedgerLocation.Parse(Location).Display;
+    public string DisplayLocation => Ledgers.Describe(Location);
 
     public IAnsiConsole Out { get; } = Terminal.Stdout;
 
@@ -31,7 +36,7 @@ internal sealed class CommandContext(ParseResult parse)
     {
         try
         {
-            return await AgentLedger.Ledger.OpenAsync(Location, new LedgerOpenOptions { CreateIfMissing = false }, cancellationToken);
+            return await Ledgers.OpenAsync(Location, new LedgerOpenOptions { CreateIfMissing = false }, cancellationToken);
         }
         catch (LedgerNotFoundException ex)
         {
@@ -41,5 +46,31 @@ internal sealed class CommandContext(ParseResult parse)
 
     /// <summary>Opens the ledger for writing, creating it on first write.</summary>
     public async Task<ILedger> OpenForWritingAsync(CancellationToken cancellationToken)
-        => await AgentLedger.Ledger.OpenAsync(Location, LedgerOpenOptions.Default, cancellationToken);
+        => await Ledgers.OpenAsync(Location, LedgerOpenOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Opens the ledger for reading, waiting (like <c>tail -F</c>) until it exists: a monitor started
+    /// before the agents sees the ledger as soon as the first of them creates it.
+    /// </summary>
+    public async Task<ILedger> OpenWhenItExistsAsync(CancellationToken cancellationToken)
+    {
+        var waiting = false;
+        while (true)
+        {
+            try
+            {
+                return await Ledgers.OpenAsync(Location, new LedgerOpenOptions { CreateIfMissing = false }, cancellationToken);
+            }
+            catch (LedgerNotFoundException)
+            {
+                if (!waiting)
+                {
+                    waiting = true;
+                    await Console.Error.WriteLineAsync($"waiting for a ledger at {DisplayLocation} (Ctrl-C ends)");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace AgentLedger.Postgres;
@@ -7,7 +8,28 @@ namespace AgentLedger.Postgres;
 public sealed partial class PostgresLedger
 {
     private Task<T> WithRetryAsync<T>(Func<int, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-        => RetryAsync(Display, _options.RetryFor, operation, cancellationToken);
+        => RetryAsync(Display, _options.RetryFor, operation, this, _logger, cancellationToken);
+
+    /// <summary>Runs a streaming operation once: it cannot be replayed, so a dropped connection is reported, not retried.</summary>
+    private async Task OnceAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await operation(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new LedgerStorageException(LedgerErrorKind.Unavailable, Display, $"the connection was lost ({Describe(ex)}); nothing was written, run it again", ex);
+        }
+        catch (PostgresException ex)
+        {
+            throw Translate(Display, ex);
+        }
+        catch (NpgsqlException ex) when (ex.InnerException is not OperationCanceledException)
+        {
+            throw new LedgerStorageException(LedgerErrorKind.Unavailable, Display, Describe(ex), ex);
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="operation"/>, again and again while the connection keeps failing (server
@@ -15,7 +37,7 @@ public sealed partial class PostgresLedger
     /// idempotent by id, so repeating one whose commit was acknowledged but not heard never doubles it.
     /// </summary>
     private static async Task<T> RetryAsync<T>(
-        string display, TimeSpan retryFor, Func<int, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+        string display, TimeSpan retryFor, Func<int, CancellationToken, Task<T>> operation, ILedgerInfo? ledger, ILogger? logger, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(25);
@@ -30,7 +52,17 @@ public sealed partial class PostgresLedger
                 if (clock.Elapsed + delay > retryFor)
                 {
                     throw new LedgerStorageException(
-                        display, $"the server could not be used for {clock.Elapsed.TotalSeconds:0.#} s ({Describe(ex)}); gave up after {attempt + 1} attempts", ex);
+                        LedgerErrorKind.Unavailable, display, $"the server could not be used for {clock.Elapsed.TotalSeconds:0.#} s ({Describe(ex)}); gave up after {attempt + 1} attempts", ex);
+                }
+
+                if (ledger is not null)
+                {
+                    LedgerTelemetry.RecordRetry(ledger, ex is RetryableRaceException ? "race" : "connection");
+                }
+
+                if (logger is not null)
+                {
+                    PostgresLog.Retrying(logger, display, attempt + 1, delay.TotalMilliseconds, Describe(ex));
                 }
 
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -42,7 +74,7 @@ public sealed partial class PostgresLedger
             }
             catch (NpgsqlException ex) when (ex.InnerException is not OperationCanceledException)
             {
-                throw new LedgerStorageException(display, Describe(ex), ex);
+                throw new LedgerStorageException(LedgerErrorKind.Unavailable, display, Describe(ex), ex);
             }
         }
     }
@@ -60,15 +92,17 @@ public sealed partial class PostgresLedger
         _ => false,
     };
 
-    /// <summary>One clear sentence for the errors a user can act on; never the password.</summary>
-    private static LedgerStorageException Translate(string display, PostgresException ex) => ex.SqlState switch
+    /// <summary>A kind and one clear sentence for the errors a user can act on; never the password.</summary>
+    private static LedgerException Translate(string display, PostgresException ex) => ex.SqlState switch
     {
         PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
-            => new(display, $"the server refused the login: {ex.MessageText}", ex),
-        PostgresErrorCodes.InvalidCatalogName => new(display, $"the database does not exist: {ex.MessageText}", ex),
-        PostgresErrorCodes.InsufficientPrivilege => new(display, $"not allowed: {ex.MessageText}", ex),
-        PostgresErrorCodes.ReadOnlySqlTransaction => new(display, "the server is read-only (a standby?): it can be read but not written", ex),
-        _ => new(display, $"PostgreSQL error {ex.SqlState}: {ex.MessageText}", ex),
+            => new LedgerStorageException(LedgerErrorKind.Authentication, display, $"the server refused the login: {ex.MessageText}", ex),
+        PostgresErrorCodes.InvalidCatalogName => new LedgerNotFoundException(display, $"the database does not exist: {ex.MessageText}"),
+        PostgresErrorCodes.InsufficientPrivilege => new LedgerStorageException(LedgerErrorKind.PermissionDenied, display, $"not allowed: {ex.MessageText}", ex),
+        PostgresErrorCodes.ReadOnlySqlTransaction => new LedgerStorageException(LedgerErrorKind.ReadOnly, display, "the server is read-only (a standby?): it can be read but not written", ex),
+        PostgresErrorCodes.DiskFull or PostgresErrorCodes.OutOfMemory => new LedgerStorageException(LedgerErrorKind.DiskFull, display, $"the server is out of space: {ex.MessageText}", ex),
+        PostgresErrorCodes.QueryCanceled => new LedgerStorageException(LedgerErrorKind.Timeout, display, $"a statement ran longer than the command timeout: {ex.MessageText}", ex),
+        _ => new LedgerStorageException(LedgerErrorKind.Other, display, $"PostgreSQL error {ex.SqlState}: {ex.MessageText}", ex),
     };
 
     private static string Describe(Exception ex) => ex switch
@@ -85,4 +119,14 @@ public sealed partial class PostgresLedger
     {
         public RetryableRaceException() : base("retry") { }
     }
+}
+
+/// <summary>What the PostgreSQL backend logs (source-generated: free when the level is off).</summary>
+internal static partial class PostgresLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AgentLedger: {Location}: attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void Retrying(ILogger logger, string location, int attempt, double delayMs, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AgentLedger: {Location}: layout step {Version} applied ({Step})")]
+    public static partial void LayoutStepApplied(ILogger logger, string location, int version, string step);
 }

@@ -30,14 +30,14 @@ public sealed partial class PostgresLedger
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                connection.Notification += (_, _) => _signal.Notify();
+                connection.Notification += (_, _) => _notifier.Notify();
                 await using (var listen = new NpgsqlCommand($"LISTEN \"{Channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 // Events committed while we were not listening: let followers look once.
-                _signal.Notify();
+                _notifier.Notify();
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(cancellationToken).ConfigureAwait(false);

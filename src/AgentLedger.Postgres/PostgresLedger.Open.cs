@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace AgentLedger.Postgres;
@@ -12,9 +13,7 @@ public sealed partial class PostgresLedger
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         var (builder, parsedOptions) = PostgresUrl.Parse(url, options);
-        var display = url.Contains("://", StringComparison.Ordinal)
-            ? LedgerLocation.MaskUrlPassword(url)
-            : LedgerLocation.MaskConnectionStringPassword(url);
+        var display = PostgresUrl.Mask(url);
 
         // Repeated statements (the append, the page read) are prepared on the server after two uses.
         if (builder.MaxAutoPrepare == 0)
@@ -27,8 +26,9 @@ public sealed partial class PostgresLedger
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         try
         {
+            var logger = parsedOptions.LoggerFactory?.CreateLogger("AgentLedger.Postgres");
             var (schema, lockKey, version) = await RetryAsync(
-                display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, ct), cancellationToken).ConfigureAwait(false);
+                display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, logger, ct), null, logger, cancellationToken).ConfigureAwait(false);
             return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version);
         }
         catch
@@ -38,8 +38,15 @@ public sealed partial class PostgresLedger
         }
     }
 
+    /// <summary>The Npgsql connection string a ledger URL stands for (password included: for drivers, never for logs).</summary>
+    public static string ToConnectionString(string url)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        return PostgresUrl.Parse(url).ConnectionString.ConnectionString;
+    }
+
     private static async Task<(string Schema, long LockKey, int Version)> InitializeAsync(
-        NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, ILogger? logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -69,7 +76,7 @@ public sealed partial class PostgresLedger
         }
 
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;
-        if (version == PostgresSql.SchemaVersion)
+        if (version == PostgresSql.LatestVersion)
         {
             return (schema, lockKey, version);
         }
@@ -91,15 +98,34 @@ public sealed partial class PostgresLedger
         }
 
         // Another process may have migrated while we waited for the lock.
-        var (_, _, _, migrated) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
-        if (!migrated || await ReadVersionAsync(connection, display, cancellationToken, transaction).ConfigureAwait(false) < PostgresSql.SchemaVersion)
+        var (_, _, _, hasVersionTable) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
+        var from = hasVersionTable ? await ReadVersionAsync(connection, display, cancellationToken, transaction).ConfigureAwait(false) : 0;
+        foreach (var (stepVersion, name, sql) in PostgresSql.Migrations)
         {
-            await using var migrate = new NpgsqlCommand(PostgresSql.Migrate, connection, transaction);
-            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (stepVersion <= from)
+            {
+                continue;
+            }
+
+            await using (var step = new NpgsqlCommand(sql, connection, transaction))
+            {
+                await step.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var record = new NpgsqlCommand(PostgresSql.RecordVersion, connection, transaction))
+            {
+                record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = stepVersion });
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (logger is not null)
+            {
+                PostgresLog.LayoutStepApplied(logger, display, stepVersion, name);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (schema, lockKey, PostgresSql.SchemaVersion);
+        return (schema, lockKey, PostgresSql.LatestVersion);
     }
 
     private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable)> IdentifyAsync(
@@ -117,10 +143,10 @@ public sealed partial class PostgresLedger
     {
         await using var command = new NpgsqlCommand(PostgresSql.ReadSchemaVersion, connection, transaction);
         var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int v ? v : 0;
-        if (version > PostgresSql.SchemaVersion)
+        if (version > PostgresSql.LatestVersion)
         {
             throw new LedgerStorageException(
-                display, $"the ledger's layout version is {version}, newer than this AgentLedger knows ({PostgresSql.SchemaVersion}); upgrade AgentLedger");
+                LedgerErrorKind.NewerLayout, display, $"the ledger's layout version is {version}, newer than this AgentLedger knows ({PostgresSql.LatestVersion}); upgrade AgentLedger");
         }
 
         return version;

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using AgentLedger.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,23 +14,25 @@ namespace AgentLedger.Postgres;
 /// </summary>
 public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 {
-    private const int PageSize = 10_000;
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresLedgerOptions _options;
     private readonly long _appendLockKey;
-    private readonly AppendSignal _signal = new();
+    private readonly ChangeNotifier _notifier;
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _listenerGate = new();
+    private readonly ILogger? _logger;
     private Task? _listener;
+    private int _disposed;
 
     private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion)
     {
         _dataSource = dataSource;
         _options = options;
         _appendLockKey = appendLockKey;
+        _logger = options.LoggerFactory?.CreateLogger("AgentLedger.Postgres");
         Schema = schema;
-        Description = new LedgerDescription("postgres", display, schemaVersion);
+        Description = new LedgerDescription("postgres", display, schemaVersion, PostgresSql.LatestVersion);
+        _notifier = new ChangeNotifier(ProbeLatestOffsetAsync, options.FollowPollInterval);
     }
 
     /// <summary>The schema that holds the <c>events</c> table.</summary>
@@ -36,46 +40,31 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     public LedgerDescription Description { get; }
 
+    /// <summary>This ledger's one change detector: how many followers wait, how often it has probed.</summary>
+    public ChangeNotifier Changes => _notifier;
+
     private string Display => Description.Location;
 
     public async ValueTask<AppendResult> AppendAsync(LedgerEvent ledgerEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledgerEvent);
         RequireWritable();
-        var result = await WithRetryAsync(async (attempt, ct) =>
+        var measurement = LedgerTelemetry.StartAppend(this, "append", 1);
+        AppendResult result;
+        try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using var batch = new NpgsqlBatch(connection);
-            AddAppendLock(batch);
-            var append = new NpgsqlBatchCommand(PostgresSql.AppendOne);
-            AddEventParameters(append.Parameters, ledgerEvent);
-            batch.BatchCommands.Add(append);
-            AddNotify(batch);
-            await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            if (_options.OrderedCommits)
-            {
-                await reader.NextResultAsync(ct).ConfigureAwait(false);
-            }
+            result = await WithRetryAsync((attempt, ct) => AppendOnceAsync(ledgerEvent, attempt, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            measurement.Fail(ex);
+            throw;
+        }
 
-            if (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(0));
-            }
-
-            await reader.DisposeAsync().ConfigureAwait(false);
-
-            // Stored already (the rare path): fetch it to tell a duplicate from a conflict.
-            await using var select = new NpgsqlCommand(PostgresSql.SelectById, connection);
-            select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ledgerEvent.Id });
-            await using var stored = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            return await stored.ReadAsync(ct).ConfigureAwait(false)
-                ? Outcome(ledgerEvent, ReadRow(stored, 0), attempt)
-                : throw new RetryableRaceException(); // inserted by an unguarded writer after our snapshot, or reset meanwhile
-        }, cancellationToken).ConfigureAwait(false);
-
+        measurement.Complete(new ReadOnlySpan<AppendResult>(in result));
         if (result.IsAppended)
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return result;
@@ -83,57 +72,51 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     public async ValueTask<IReadOnlyList<AppendResult>> AppendBatchAsync(IEnumerable<LedgerEvent> events, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(events);
+        var batch = StoredRow.Materialize(events);
         RequireWritable();
-
-        // Materialise first: a throwing enumerator must leave the ledger untouched.
-        var batch = events as IReadOnlyList<LedgerEvent> ?? [.. events];
         if (batch.Count == 0)
         {
             return [];
         }
 
-        foreach (var e in batch)
+        var measurement = LedgerTelemetry.StartAppend(this, "append_batch", batch.Count);
+        AppendResult[] results;
+        try
         {
-            ArgumentNullException.ThrowIfNull(e, nameof(events));
+            results = await WithRetryAsync(async (attempt, ct) =>
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                var appended = await AppendChunkAsync(connection, transaction, batch, attempt, takeLock: true, ct).ConfigureAwait(false);
+                if (appended.Count > 0)
+                {
+                    await NotifyAsync(connection, transaction, ct).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return appended.Results;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            measurement.Fail(ex);
+            throw;
         }
 
-        var results = await WithRetryAsync((attempt, ct) => AppendBatchOnceAsync(batch, attempt, ct), cancellationToken).ConfigureAwait(false);
+        measurement.Complete(results);
         if (Array.Exists(results, r => r.IsAppended))
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return results;
     }
 
-    public async IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        query.Validate();
-        var after = query.After;
-        long remaining = query.Limit ?? long.MaxValue;
+    public IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ReadCoreAsync(query, backward: false, cancellationToken);
 
-        // Pages in offset order: each page is one short query (retried on a dropped connection, resumed
-        // after the last event yielded), so memory stays bounded and no snapshot is held for long.
-        while (remaining > 0)
-        {
-            var page = query with { After = after, Limit = (int)Math.Min(remaining, PageSize) };
-            var events = await WithRetryAsync((_, ct) => ReadPageAsync(page, ct), cancellationToken).ConfigureAwait(false);
-            foreach (var stored in events)
-            {
-                yield return stored;
-            }
-
-            remaining -= events.Count;
-            if (events.Count < page.Limit)
-            {
-                yield break;
-            }
-
-            after = events[^1].Offset;
-        }
-    }
+    public IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ReadCoreAsync(query, backward: true, cancellationToken);
 
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -162,8 +145,9 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(query);
         EnsureListening();
-        return FollowLoop.RunAsync(this, query, () => _signal.Next, _options.FollowPollInterval, cancellationToken);
+        return FollowLoop.RunAsync(this, query, _notifier, cancellationToken);
     }
 
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
@@ -180,49 +164,66 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask RestoreAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        RequireWritable();
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        for (var i = 1; i < events.Count; i++)
-        {
-            if (events[i].Offset <= events[i - 1].Offset)
-            {
-                throw new LedgerException($"cannot restore into {Display}: offsets must increase ({events[i - 1].Offset} then {events[i].Offset})");
-            }
-        }
-
-        await WithRetryAsync((_, ct) => RestoreOnceAsync(events, ct), cancellationToken).ConfigureAwait(false);
-        _signal.Notify();
-    }
-
     public async ValueTask<long?> SizeOnDiskAsync(CancellationToken cancellationToken = default)
         => await ScalarAsync(PostgresSql.SizeOnDisk, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _closing.CancelAsync().ConfigureAwait(false);
         if (_listener is not null)
         {
             await _listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        await _notifier.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
     }
 
-    private async Task<AppendResult[]> AppendBatchOnceAsync(IReadOnlyList<LedgerEvent> batch, int attempt, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendOnceAsync(LedgerEvent ledgerEvent, int attempt, CancellationToken ct)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        AddAppendLock(batch);
+        var append = new NpgsqlBatchCommand(PostgresSql.AppendOne);
+        AddEventParameters(append.Parameters, ledgerEvent);
+        batch.BatchCommands.Add(append);
+        AddNotify(batch);
+        await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (_options.OrderedCommits)
+        {
+            await reader.NextResultAsync(ct).ConfigureAwait(false);
+        }
 
-        // Under the ordering lock: which ids are stored already? Only the others are inserted.
-        var stored = await LockAndFindStoredAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(0));
+        }
+
+        await reader.DisposeAsync().ConfigureAwait(false);
+
+        // Stored already (the rare path): fetch it to tell a duplicate from a conflict.
+        await using var select = new NpgsqlCommand(PostgresSql.SelectById, connection);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ledgerEvent.Id });
+        await using var stored = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await stored.ReadAsync(ct).ConfigureAwait(false)
+            ? Outcome(ledgerEvent, ReadRow(stored), attempt)
+            : throw new RetryableRaceException(); // inserted by an unguarded writer after our snapshot, or reset meanwhile
+    }
+
+    /// <summary>
+    /// Inside a transaction: (the ordering lock, when <paramref name="takeLock"/>) which ids of the chunk are
+    /// stored already, then one insert of the others. Ids stored earlier in the same transaction count as stored.
+    /// </summary>
+    private async Task<(AppendResult[] Results, int Count)> AppendChunkAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, int attempt, bool takeLock, CancellationToken cancellationToken)
+    {
+        var stored = await FindStoredAsync(connection, transaction, batch, takeLock, cancellationToken).ConfigureAwait(false);
         var fresh = new List<LedgerEvent>(batch.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in batch)
@@ -250,12 +251,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             throw new RetryableRaceException(); // an unguarded writer stored one of them meanwhile: start over
         }
 
-        if (fresh.Count > 0)
-        {
-            await NotifyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         var results = new AppendResult[batch.Count];
         var firstOf = new Dictionary<string, LedgerEvent>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
@@ -276,19 +271,23 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             }
         }
 
-        return results;
+        return (results, inserted.Count);
     }
 
-    private async Task<Dictionary<string, StoredEvent>> LockAndFindStoredAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, StoredEvent>> FindStoredAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, bool takeLock, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlBatch(connection, transaction);
-        AddAppendLock(command);
+        if (takeLock)
+        {
+            AddAppendLock(command);
+        }
+
         var select = new NpgsqlBatchCommand(PostgresSql.SelectByIds);
         select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(e => e.Id)] });
         command.BatchCommands.Add(select);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.OrderedCommits)
+        if (takeLock && _options.OrderedCommits)
         {
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -296,86 +295,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var row = ReadRow(reader, 0);
+            var row = ReadRow(reader);
             stored[row.Event.Id] = row;
         }
 
         return stored;
-    }
-
-    private async Task<int> RestoreOnceAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            AddAppendLock(batch);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.LatestOffset));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (_options.OrderedCommits)
-            {
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var latest = reader.GetInt64(0);
-            if (events[0].Offset <= latest)
-            {
-                throw new LedgerException($"cannot restore offset {events[0].Offset} into {Display}: offsets must increase past {latest}");
-            }
-        }
-
-        await using (var insert = new NpgsqlCommand(PostgresSql.Restore, connection, transaction))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(s => s.Offset)] });
-            AddBatchParameters(insert.Parameters, [.. events.Select(s => s.Event)]);
-            try
-            {
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new LedgerException($"cannot restore into {Display}: an id of the batch is already stored ({ex.ConstraintName})", ex);
-            }
-        }
-
-        await using (var advance = new NpgsqlCommand(PostgresSql.AdvanceSequence, connection, transaction))
-        {
-            await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await NotifyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return 0;
-    }
-
-    private async Task<List<StoredEvent>> ReadPageAsync(EventQuery page, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(PostgresSql.Select(page));
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = page.After });
-        if (page.UpTo is { } upTo)
-        {
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
-        }
-
-        foreach (var (_, value) in PostgresSql.Filters(page))
-        {
-            if (value is not null)
-            {
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
-            }
-        }
-
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit!.Value });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var events = new List<StoredEvent>(Math.Min(page.Limit.Value, 1024));
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            events.Add(ReadRow(reader, 0));
-        }
-
-        return events;
     }
 
     private async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -396,6 +320,13 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             await using var command = _dataSource.CreateCommand(sql);
             return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }, cancellationToken).ConfigureAwait(false);
+
+    // The notifier's probe: one cheap index look-up, no retries (a failure just wakes followers, whose own read retries).
+    private async ValueTask<long> ProbeLatestOffsetAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(PostgresSql.LatestOffset);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
 
     /// <summary>A stored event met again: duplicate or conflict; after a lost acknowledgement, our own earlier attempt.</summary>
     private static AppendResult Outcome(LedgerEvent incoming, StoredEvent stored, int attempt)
@@ -480,28 +411,26 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = model });
     }
 
-    private static StoredEvent ReadRow(NpgsqlDataReader reader, int start)
-    {
-        var e = LedgerEvent.FromStore(
-            id: reader.GetString(start + 1),
-            runId: reader.GetString(start + 2),
-            turn: reader.GetInt32(start + 3),
-            kind: reader.GetString(start + 4),
-            actor: reader.GetString(start + 5),
-            payload: reader.GetString(start + 6),
-            createdAt: new DateTimeOffset(reader.GetFieldValue<DateTime>(start + 7).Ticks, TimeSpan.Zero),
-            schemaVersion: reader.GetInt32(start + 8),
-            sessionId: reader.IsDBNull(start + 9) ? null : reader.GetString(start + 9),
-            modelProfile: reader.IsDBNull(start + 10) ? null : reader.GetString(start + 10),
-            modelId: reader.IsDBNull(start + 11) ? null : reader.GetString(start + 11));
-        return new StoredEvent(reader.GetInt64(start), e);
-    }
+    private static StoredEvent ReadRow(NpgsqlDataReader reader) => StoredRow.ToStoredEvent(
+        offset: reader.GetInt64(EnvelopeColumns.Offset),
+        id: reader.GetString(EnvelopeColumns.Id),
+        runId: reader.GetString(EnvelopeColumns.RunId),
+        turn: reader.GetInt32(EnvelopeColumns.Turn),
+        kind: reader.GetString(EnvelopeColumns.Kind),
+        actor: reader.GetString(EnvelopeColumns.Actor),
+        payload: reader.GetString(EnvelopeColumns.Payload),
+        createdAt: new DateTimeOffset(reader.GetFieldValue<DateTime>(EnvelopeColumns.CreatedAt).Ticks, TimeSpan.Zero),
+        schemaVersion: reader.GetInt32(EnvelopeColumns.SchemaVersion),
+        sessionId: reader.IsDBNull(EnvelopeColumns.SessionId) ? null : reader.GetString(EnvelopeColumns.SessionId),
+        modelProfile: reader.IsDBNull(EnvelopeColumns.ModelProfile) ? null : reader.GetString(EnvelopeColumns.ModelProfile),
+        modelId: reader.IsDBNull(EnvelopeColumns.ModelId) ? null : reader.GetString(EnvelopeColumns.ModelId));
 
     private void RequireWritable()
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_options.ReadOnly)
         {
-            throw new LedgerStorageException(Display, "this ledger is open read-only");
+            throw new LedgerStorageException(LedgerErrorKind.ReadOnly, Display, "this ledger is open read-only");
         }
     }
 }

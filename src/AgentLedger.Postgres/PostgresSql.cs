@@ -1,3 +1,5 @@
+using AgentLedger.Storage;
+
 namespace AgentLedger.Postgres;
 
 /// <summary>Every statement the PostgreSQL backend runs, in one place.</summary>
@@ -8,19 +10,28 @@ namespace AgentLedger.Postgres;
 /// </remarks>
 internal static class PostgresSql
 {
-    public const int SchemaVersion = 1;
+    /// <summary>Every stored column, the offset first, in <see cref="EnvelopeColumns"/> order.</summary>
+    public static readonly string Columns = EnvelopeColumns.List(EnvelopeColumns.All, Quote);
 
-    public const string Columns =
-        "\"offset\", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id";
+    private static readonly string InsertColumns = EnvelopeColumns.List(EnvelopeColumns.Envelope, Quote);
 
     public const string ReadSchemaVersion = "SELECT version FROM ledger_schema";
-
-    public const string EventsTableExists = "SELECT to_regclass('events') IS NOT NULL";
 
     /// <summary>Serialises migrations between processes opening the same database at once.</summary>
     public const string MigrationLock = "SELECT pg_advisory_xact_lock(hashtextextended('agentledger.migrate.' || current_schema(), 0))";
 
-    public const string Migrate = """
+    /// <summary>The layout as numbered steps; each ends by recording its version in <c>ledger_schema</c>.</summary>
+    public static readonly (int Version, string Name, string Sql)[] Migrations =
+    [
+        (1, "the reference's events table with a 64-bit offset (later columns added, 32-bit offset widened) and its indexes", ReferenceLayout),
+    ];
+
+    /// <summary>The newest layout this build knows.</summary>
+    public static int LatestVersion => Migrations[^1].Version;
+
+    public const string RecordVersion = "WITH cleared AS (DELETE FROM ledger_schema) INSERT INTO ledger_schema (version) VALUES ($1)";
+
+    private const string ReferenceLayout = """
         CREATE TABLE IF NOT EXISTS events (
             "offset"       bigserial PRIMARY KEY,
             id             varchar(64) NOT NULL UNIQUE,
@@ -54,8 +65,6 @@ internal static class PostgresSql
         CREATE INDEX IF NOT EXISTS ix_events_model_id ON events (model_id);
 
         CREATE TABLE IF NOT EXISTS ledger_schema (version integer NOT NULL);
-        DELETE FROM ledger_schema;
-        INSERT INTO ledger_schema (version) VALUES (1);
         """;
 
     /// <summary>
@@ -69,35 +78,35 @@ internal static class PostgresSql
     /// One new event, or no row when its id is stored already (then <see cref="SelectById"/> tells which).
     /// NOT EXISTS first, because ON CONFLICT draws a sequence value even for a row it then drops.
     /// </summary>
-    public const string AppendOne = """
-        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+    public static readonly string AppendOne = $"""
+        INSERT INTO events ({InsertColumns})
         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
         WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
         ON CONFLICT (id) DO NOTHING
         RETURNING "offset"
         """;
 
-    public const string SelectById = $"SELECT {Columns} FROM events WHERE id = $1";
+    public static readonly string SelectById = $"SELECT {Columns} FROM events WHERE id = $1";
 
     /// <summary>
     /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up under the
     /// ordering lock just before, so ON CONFLICT only meets a racing writer that skips the lock.
     /// </summary>
-    public const string AppendBatch = """
-        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
-        SELECT id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id
+    public static readonly string AppendBatch = $"""
+        INSERT INTO events ({InsertColumns})
+        SELECT {InsertColumns}
         FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
                     $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
-            WITH ORDINALITY AS t(id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, ord)
+            WITH ORDINALITY AS t({InsertColumns}, ord)
         ORDER BY ord
         ON CONFLICT (id) DO NOTHING
         RETURNING id, "offset"
         """;
 
-    public const string SelectByIds = $"SELECT {Columns} FROM events WHERE id = ANY($1)";
+    public static readonly string SelectByIds = $"SELECT {Columns} FROM events WHERE id = ANY($1)";
 
-    public const string Restore = """
-        INSERT INTO events ("offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
+    public static readonly string Restore = $"""
+        INSERT INTO events ({Columns})
         SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::integer[], $5::varchar[], $6::varchar[], $7::text[],
                              $8::timestamptz[], $9::integer[], $10::varchar[], $11::varchar[], $12::varchar[])
         """;
@@ -148,7 +157,7 @@ internal static class PostgresSql
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
     public const string Reset = "TRUNCATE events";
 
-    public static string Select(EventQuery query)
+    public static string Select(EventQuery query, bool backward = false)
     {
         var sql = new System.Text.StringBuilder($"SELECT {Columns} FROM events WHERE \"offset\" > $1");
         var n = 1;
@@ -165,7 +174,7 @@ internal static class PostgresSql
             }
         }
 
-        sql.Append(" ORDER BY \"offset\"");
+        sql.Append(backward ? " ORDER BY \"offset\" DESC" : " ORDER BY \"offset\"");
         if (query.Limit is not null)
         {
             sql.Append(" LIMIT $").Append(++n);
@@ -173,6 +182,8 @@ internal static class PostgresSql
 
         return sql.ToString();
     }
+
+    public static string Quote(string column) => column == "offset" ? "\"offset\"" : column;
 
     /// <summary>The filters in the order <see cref="Select"/> numbers their parameters.</summary>
     public static IEnumerable<(string Column, string? Value)> Filters(EventQuery query) =>

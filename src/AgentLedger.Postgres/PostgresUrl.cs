@@ -7,11 +7,130 @@ namespace AgentLedger.Postgres;
 /// Turns <c>postgresql://user:password@host:port/database?sslmode=require</c> (also <c>postgres://</c>,
 /// <c>postgresql+psycopg://</c>) or an Npgsql connection string into a connection string and options.
 /// </summary>
-public static class PostgresUrl
+internal static class PostgresUrl
 {
     private const string KnownParameters =
-        "sslmode, channel_binding, connect_timeout, application_name, target_session_attrs, options (search_path), "
+        "user, password, sslmode, channel_binding, connect_timeout, application_name, target_session_attrs, options (search_path), "
         + "schema, ordered_commits, notifications, poll_ms, retry_seconds, pool_size";
+
+    public const string AcceptedForms =
+        "'postgresql://user:password@host:5432/database?sslmode=require' (also 'postgres://', 'postgresql+psycopg://'), or an Npgsql connection string 'Host=...;Database=...'";
+
+    public static LedgerUrlMatch Match(string url)
+    {
+        var text = url.Trim();
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd > 0)
+        {
+            var scheme = text[..schemeEnd].ToLowerInvariant();
+            return scheme is "postgresql" or "postgres" || scheme.StartsWith("postgresql+", StringComparison.Ordinal) || scheme.StartsWith("postgres+", StringComparison.Ordinal)
+                ? LedgerUrlMatch.Yes
+                : LedgerUrlMatch.No;
+        }
+
+        // A connection string names a host; "runs;v=2.db" is a file name.
+        try
+        {
+            return text.Contains('=', StringComparison.Ordinal) && !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(text).Host)
+                ? LedgerUrlMatch.Yes
+                : LedgerUrlMatch.No;
+        }
+        catch (ArgumentException)
+        {
+            return LedgerUrlMatch.No;
+        }
+    }
+
+    /// <summary>The URL or connection string with every password masked: parsed, never matched by pattern.</summary>
+    public static string Mask(string url) => url.Contains("://", StringComparison.Ordinal) ? MaskUrl(url) : MaskConnectionString(url);
+
+    /// <summary>Masks the user-info password and any <c>password=</c> query parameter of a URL.</summary>
+    public static string MaskUrl(string url)
+    {
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd < 0)
+        {
+            return "(a PostgreSQL location)";
+        }
+
+        var authorityStart = schemeEnd + 3;
+        var at = UserInfoEnd(url, authorityStart);
+        var queryStart = url.IndexOf('?', at < 0 ? authorityStart : at);
+        var beforeQuery = queryStart < 0 ? url : url[..queryStart];
+        string head;
+        if (at < 0)
+        {
+            head = beforeQuery;
+        }
+        else
+        {
+            var colon = url.IndexOf(':', authorityStart);
+            head = colon < 0 || colon > at ? beforeQuery : string.Concat(url.AsSpan(0, colon + 1), "***", url.AsSpan(at, beforeQuery.Length - at));
+        }
+
+        if (queryStart < 0)
+        {
+            return head;
+        }
+
+        var pairs = url[(queryStart + 1)..].Split('&');
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var eq = pairs[i].IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString(eq < 0 ? pairs[i] : pairs[i][..eq]);
+            if (key.Equals("password", StringComparison.OrdinalIgnoreCase))
+            {
+                pairs[i] = pairs[i][..(eq < 0 ? pairs[i].Length : eq)] + "=***";
+            }
+        }
+
+        return head + "?" + string.Join('&', pairs);
+    }
+
+    /// <summary>
+    /// Where the user info of a URL ends (its '@'), or -1. The host follows the last '@' before the query;
+    /// a password may itself hold '/', '?' or ':', and a query value may hold '@'.
+    /// </summary>
+    public static int UserInfoEnd(string url, int authorityStart)
+    {
+        var firstQuestion = url.IndexOf('?', authorityStart);
+        var beforeQuestion = firstQuestion < 0 ? url.LastIndexOf('@') : url.LastIndexOf('@', firstQuestion - 1);
+        if (beforeQuestion >= authorityStart)
+        {
+            return beforeQuestion;
+        }
+
+        // A '?' before any '@': a query without user info, or a password holding '?'. It is the latter when a host follows the last '@'.
+        var last = url.LastIndexOf('@');
+        if (last <= authorityStart)
+        {
+            return -1;
+        }
+
+        var tail = url.AsSpan(last + 1);
+        var hostEnd = tail.IndexOfAny('/', '?');
+        var host = hostEnd < 0 ? tail : tail[..hostEnd];
+        return host.IndexOfAny('=', '&') < 0 ? last : -1;
+    }
+
+    /// <summary>Masks the password of a connection string by parsing it with Npgsql's own builder (every alias, quoted values).</summary>
+    public static string MaskConnectionString(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (builder.Password is not null)
+            {
+                builder.Password = "***";
+            }
+
+            return builder.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "(a malformed connection string)";
+        }
+    }
 
     /// <summary>Parses a URL or connection string. Errors never contain the password.</summary>
     public static (NpgsqlConnectionStringBuilder ConnectionString, PostgresLedgerOptions Options) Parse(string url, PostgresLedgerOptions? options = null)
@@ -27,13 +146,15 @@ public static class PostgresUrl
             catch (ArgumentException ex)
             {
                 throw new LedgerConfigurationException(
-                    $"malformed PostgreSQL connection string '{LedgerLocation.MaskConnectionStringPassword(url)}': {ex.Message}");
+                    $"malformed PostgreSQL connection string '{MaskConnectionString(url)}': {ex.Message}");
             }
         }
 
-        var display = LedgerLocation.MaskUrlPassword(url);
+        var display = MaskUrl(url);
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        var rest = url[(schemeEnd + 3)..];
+        var userInfoEnd = UserInfoEnd(url, schemeEnd + 3);
+        var userInfoText = userInfoEnd < 0 ? null : url[(schemeEnd + 3)..userInfoEnd];
+        var rest = userInfoEnd < 0 ? url[(schemeEnd + 3)..] : url[(userInfoEnd + 1)..];
         var queryStart = rest.IndexOf('?', StringComparison.Ordinal);
         var query = queryStart >= 0 ? rest[(queryStart + 1)..] : string.Empty;
         rest = queryStart >= 0 ? rest[..queryStart] : rest;
@@ -42,11 +163,8 @@ public static class PostgresUrl
         var database = slash >= 0 ? Uri.UnescapeDataString(rest[(slash + 1)..]) : string.Empty;
 
         var builder = new NpgsqlConnectionStringBuilder();
-        var at = authority.LastIndexOf('@');
-        if (at >= 0)
+        if (userInfoText is { } userInfo)
         {
-            var userInfo = authority[..at];
-            authority = authority[(at + 1)..];
             var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
             builder.Username = Uri.UnescapeDataString(colon >= 0 ? userInfo[..colon] : userInfo);
             if (colon >= 0)
@@ -129,6 +247,12 @@ public static class PostgresUrl
     {
         switch (key)
         {
+            case "user":
+                builder.Username = value;
+                return options;
+            case "password":
+                builder.Password = value;
+                return options;
             case "sslmode":
                 builder.SslMode = value.ToLowerInvariant() switch
                 {

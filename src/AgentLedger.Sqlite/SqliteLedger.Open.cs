@@ -1,4 +1,6 @@
+using AgentLedger.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace AgentLedger.Sqlite;
 
@@ -14,7 +16,7 @@ public sealed partial class SqliteLedger
 
         if (!exists && !Directory.Exists(System.IO.Path.GetDirectoryName(path)))
         {
-            throw new LedgerStorageException(path, "the folder for this ledger file does not exist");
+            throw new LedgerNotFoundException(path, "the folder for this ledger file does not exist");
         }
 
         // A write-protected file can still be read: fall back to read-only instead of failing to open.
@@ -66,51 +68,33 @@ public sealed partial class SqliteLedger
         var journal = Scalar<string>(connection, "PRAGMA journal_mode = WAL");
         if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
         {
-            throw new LedgerStorageException(path, $"could not switch the journal to WAL (it is '{journal}')");
+            throw new LedgerStorageException(LedgerErrorKind.Other, path, $"could not switch the journal to WAL (it is '{journal}')");
         }
 
         Execute(connection, options.Synchronous == SqliteSynchronous.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-        if (version < SqliteSql.SchemaVersion)
+        if (version < SqliteMigrations.Latest)
         {
-            Upgrade(connection, path);
+            Upgrade(connection, path, options.LoggerFactory?.CreateLogger("AgentLedger.Sqlite"));
         }
 
-        return (SqliteSql.SchemaVersion, SqliteSql.Columns);
+        return (SqliteMigrations.Latest, SqliteSql.Columns);
     }
 
-    /// <summary>Creates or upgrades the layout in one transaction; safe when two processes open the file at once.</summary>
-    private static void Upgrade(SqliteConnection connection, string path)
+    /// <summary>Applies the missing layout steps in one transaction; safe when two processes open the file at once.</summary>
+    private static void Upgrade(SqliteConnection connection, string path, ILogger? logger)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
 
         // Another process may have upgraded while we waited for the write lock.
-        if (ReadUserVersion(connection, path) >= SqliteSql.SchemaVersion)
+        var from = ReadUserVersion(connection, path);
+        foreach (var (version, name) in SqliteMigrations.Apply(connection, from))
         {
-            return;
-        }
-
-        Execute(connection, SqliteSql.CreateEvents);
-        var columns = ReadColumns(connection);
-        foreach (var column in SqliteSql.LaterColumns)
-        {
-            if (!columns.Contains(column))
+            if (logger is not null)
             {
-                Execute(connection, $"ALTER TABLE events ADD COLUMN {column} TEXT");
+                SqliteLog.LayoutStepApplied(logger, path, version, name);
             }
         }
 
-        // The reference's SQL-toolkit files index the same columns under ix_* names: do not index twice.
-        var indexed = ReadList(connection, SqliteSql.IndexedColumnLists).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, indexColumns) in SqliteSql.Indexes)
-        {
-            if (!indexed.Contains(indexColumns.Replace("\"", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal)))
-            {
-                Execute(connection, $"CREATE INDEX IF NOT EXISTS {name} ON events ({indexColumns})");
-            }
-        }
-
-        Execute(connection, SqliteSql.CreateRuns);
-        Execute(connection, $"PRAGMA user_version = {SqliteSql.SchemaVersion}");
         transaction.Commit();
     }
 
@@ -124,45 +108,26 @@ public sealed partial class SqliteLedger
         }
 
         // An old file we may not upgrade is read as it is: the later columns read as null.
-        var select = string.Join(", ", SqliteSql.Columns.Split(", ").Select(c => columns.Contains(c.Trim('"')) ? c : $"NULL AS {c}"));
+        var select = EnvelopeColumns.List(EnvelopeColumns.All, c => columns.Contains(c) ? SqliteSql.Quote(c) : $"NULL AS {SqliteSql.Quote(c)}");
         return (version, select);
     }
 
     private static int ReadUserVersion(SqliteConnection connection, string path)
     {
         var version = (int)Scalar<long>(connection, "PRAGMA user_version");
-        if (version > SqliteSql.SchemaVersion)
+        if (version > SqliteMigrations.Latest)
         {
             throw new LedgerStorageException(
-                path, $"the file's layout version is {version}, newer than this AgentLedger knows ({SqliteSql.SchemaVersion}); upgrade AgentLedger");
+                LedgerErrorKind.NewerLayout, path, $"the file's layout version is {version}, newer than this AgentLedger knows ({SqliteMigrations.Latest}); upgrade AgentLedger");
         }
 
         return version;
     }
 
     private static HashSet<string> ReadColumns(SqliteConnection connection)
-        => ReadList(connection, SqliteSql.TableColumns).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        => SqliteMigrations.ReadList(connection, SqliteSql.TableColumns).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    private static List<string> ReadList(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var values = new List<string>();
-        while (reader.Read())
-        {
-            values.Add(reader.GetString(0));
-        }
-
-        return values;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static void Execute(SqliteConnection connection, string sql) => SqliteMigrations.Execute(connection, sql);
 
     private static T Scalar<T>(SqliteConnection connection, string sql)
     {

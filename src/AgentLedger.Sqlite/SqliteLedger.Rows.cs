@@ -1,3 +1,4 @@
+using AgentLedger.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentLedger.Sqlite;
@@ -19,9 +20,10 @@ public sealed partial class SqliteLedger
         }
     }
 
-    private ValueTask<long> ScalarAsync(string sql)
+    private ValueTask<long> ScalarAsync(string sql, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var session = RentReader();
         try
         {
@@ -36,31 +38,40 @@ public sealed partial class SqliteLedger
 
     private StoredEvent ReadRow(SqliteDataReader reader)
     {
-        var offset = reader.GetInt64(0);
+        var offset = reader.GetInt64(EnvelopeColumns.Offset);
         DateTimeOffset createdAt;
         try
         {
-            createdAt = Timestamps.Parse(reader.GetString(7));
+            createdAt = Timestamps.Parse(reader.GetString(EnvelopeColumns.CreatedAt));
         }
         catch (FormatException ex)
         {
             // Never replace an unreadable time with "now" (the reference did): say which row it is.
-            throw new LedgerStorageException(Path, $"event at offset {offset} has an unreadable created_at: {ex.Message}", ex);
+            throw new LedgerStorageException(LedgerErrorKind.InvalidData, Path, $"event at offset {offset} has an unreadable created_at: {ex.Message}", ex);
         }
 
-        var e = LedgerEvent.FromStore(
-            id: reader.GetString(1),
-            runId: reader.GetString(2),
-            turn: reader.GetInt32(3),
-            kind: reader.GetString(4),
-            actor: reader.GetString(5),
-            payload: reader.GetString(6),
+        return StoredRow.ToStoredEvent(
+            offset,
+            id: reader.GetString(EnvelopeColumns.Id),
+            runId: reader.GetString(EnvelopeColumns.RunId),
+            turn: Int32At(reader, EnvelopeColumns.Turn, offset, "turn"),
+            kind: reader.GetString(EnvelopeColumns.Kind),
+            actor: reader.GetString(EnvelopeColumns.Actor),
+            payload: reader.GetString(EnvelopeColumns.Payload),
             createdAt: createdAt,
-            schemaVersion: reader.IsDBNull(8) ? 1 : reader.GetInt32(8),
-            sessionId: reader.IsDBNull(9) ? null : reader.GetString(9),
-            modelProfile: reader.IsDBNull(10) ? null : reader.GetString(10),
-            modelId: reader.IsDBNull(11) ? null : reader.GetString(11));
-        return new StoredEvent(offset, e);
+            schemaVersion: reader.IsDBNull(EnvelopeColumns.SchemaVersion) ? 1 : Int32At(reader, EnvelopeColumns.SchemaVersion, offset, "schema_version"),
+            sessionId: reader.IsDBNull(EnvelopeColumns.SessionId) ? null : reader.GetString(EnvelopeColumns.SessionId),
+            modelProfile: reader.IsDBNull(EnvelopeColumns.ModelProfile) ? null : reader.GetString(EnvelopeColumns.ModelProfile),
+            modelId: reader.IsDBNull(EnvelopeColumns.ModelId) ? null : reader.GetString(EnvelopeColumns.ModelId));
+    }
+
+    // A foreign writer may have stored any integer: say which row instead of an OverflowException.
+    private int Int32At(SqliteDataReader reader, int ordinal, long offset, string column)
+    {
+        var value = reader.GetInt64(ordinal);
+        return value is >= int.MinValue and <= int.MaxValue
+            ? (int)value
+            : throw new LedgerStorageException(LedgerErrorKind.InvalidData, Path, $"event at offset {offset} has {column} {value}, outside the envelope's range");
     }
 
     private static void AddOptional(SqliteCommand command, string name, object? value)
@@ -74,7 +85,7 @@ public sealed partial class SqliteLedger
     private SqliteConnection RequireWriter()
     {
         ThrowIfDisposed();
-        return _writer ?? throw new LedgerStorageException(Path, "this ledger is open read-only");
+        return _writer ?? throw new LedgerStorageException(LedgerErrorKind.ReadOnly, Path, "this ledger is open read-only");
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -104,16 +115,17 @@ public sealed partial class SqliteLedger
         }
     }
 
-    /// <summary>Turns SQLite's error codes into one clear sentence about this file.</summary>
+    /// <summary>Turns SQLite's error codes into a kind and one clear sentence about this file.</summary>
     private static LedgerStorageException Translate(string path, SqliteException ex) => ex.SqliteErrorCode switch
     {
-        SqliteErrorCodes.NotADatabase => new(path, "not a SQLite database (the file was left untouched)", ex),
-        SqliteErrorCodes.Corrupt => new(path, "the SQLite file is corrupt (the file was left untouched); restore it from a copy", ex),
-        SqliteErrorCodes.Busy or SqliteErrorCodes.Locked => new(path, "another process held the write lock longer than the busy timeout", ex),
-        SqliteErrorCodes.ReadOnly => new(path, "the file is read-only: it can be read but not written", ex),
-        SqliteErrorCodes.CantOpen => new(path, "cannot open the file (check the path and its permissions)", ex),
-        SqliteErrorCodes.Full => new(path, "the disk is full", ex),
-        _ => new(path, $"SQLite error {ex.SqliteErrorCode}: {ex.Message}", ex),
+        SqliteErrorCodes.NotADatabase => new(LedgerErrorKind.NotALedger, path, "not a SQLite database (the file was left untouched)", ex),
+        SqliteErrorCodes.Corrupt => new(LedgerErrorKind.Corrupt, path, "the SQLite file is corrupt (the file was left untouched); restore it from a copy", ex),
+        SqliteErrorCodes.Busy or SqliteErrorCodes.Locked => new(LedgerErrorKind.Busy, path, "another process held the write lock longer than the busy timeout", ex),
+        SqliteErrorCodes.ReadOnly => new(LedgerErrorKind.ReadOnly, path, "the file is read-only: it can be read but not written", ex),
+        SqliteErrorCodes.CantOpen => new(LedgerErrorKind.PermissionDenied, path, "cannot open the file (check the path and its permissions)", ex),
+        SqliteErrorCodes.Permission => new(LedgerErrorKind.PermissionDenied, path, "not allowed to access the file", ex),
+        SqliteErrorCodes.Full => new(LedgerErrorKind.DiskFull, path, "the disk is full", ex),
+        _ => new(LedgerErrorKind.Other, path, $"SQLite error {ex.SqliteErrorCode}: {ex.Message}", ex),
     };
 
     /// <summary>A prepared command with its parameters, reused for every append on the writer connection.</summary>
@@ -139,36 +151,27 @@ public sealed partial class SqliteLedger
         public static EventParameters AddIdTo(SqliteCommand command)
             => new([command.Parameters.Add("$id", SqliteType.Text)]);
 
-        public static EventParameters AddTo(SqliteCommand command) => new(
-        [
-            command.Parameters.Add("$id", SqliteType.Text),
-            command.Parameters.Add("$run_id", SqliteType.Text),
-            command.Parameters.Add("$turn", SqliteType.Integer),
-            command.Parameters.Add("$kind", SqliteType.Text),
-            command.Parameters.Add("$actor", SqliteType.Text),
-            command.Parameters.Add("$payload", SqliteType.Text),
-            command.Parameters.Add("$created_at", SqliteType.Text),
-            command.Parameters.Add("$schema_version", SqliteType.Integer),
-            command.Parameters.Add("$session_id", SqliteType.Text),
-            command.Parameters.Add("$model_profile", SqliteType.Text),
-            command.Parameters.Add("$model_id", SqliteType.Text),
-        ]);
+        public static EventParameters AddTo(SqliteCommand command)
+            => new([.. EnvelopeColumns.Envelope.Select(column => command.Parameters.Add(SqliteSql.Parameter(column), TypeOf(column)))]);
+
+        private static SqliteType TypeOf(string column) => column is "turn" or "schema_version" ? SqliteType.Integer : SqliteType.Text;
 
         public void BindId(string id) => _p[0].Value = id;
 
+        // Parameter i binds column i + 1 of EnvelopeColumns (the offset is not bound).
         public void Bind(LedgerEvent e)
         {
-            _p[0].Value = e.Id;
-            _p[1].Value = e.RunId;
-            _p[2].Value = e.Turn;
-            _p[3].Value = e.Kind;
-            _p[4].Value = e.Actor;
-            _p[5].Value = e.Payload;
-            _p[6].Value = Timestamps.Format(e.CreatedAt);
-            _p[7].Value = e.SchemaVersion;
-            _p[8].Value = (object?)e.SessionId ?? DBNull.Value;
-            _p[9].Value = (object?)e.ModelProfile ?? DBNull.Value;
-            _p[10].Value = (object?)e.ModelId ?? DBNull.Value;
+            _p[EnvelopeColumns.Id - 1].Value = e.Id;
+            _p[EnvelopeColumns.RunId - 1].Value = e.RunId;
+            _p[EnvelopeColumns.Turn - 1].Value = e.Turn;
+            _p[EnvelopeColumns.Kind - 1].Value = e.Kind;
+            _p[EnvelopeColumns.Actor - 1].Value = e.Actor;
+            _p[EnvelopeColumns.Payload - 1].Value = e.Payload;
+            _p[EnvelopeColumns.CreatedAt - 1].Value = Timestamps.Format(e.CreatedAt);
+            _p[EnvelopeColumns.SchemaVersion - 1].Value = e.SchemaVersion;
+            _p[EnvelopeColumns.SessionId - 1].Value = (object?)e.SessionId ?? DBNull.Value;
+            _p[EnvelopeColumns.ModelProfile - 1].Value = (object?)e.ModelProfile ?? DBNull.Value;
+            _p[EnvelopeColumns.ModelId - 1].Value = (object?)e.ModelId ?? DBNull.Value;
         }
     }
 
@@ -177,6 +180,7 @@ public sealed partial class SqliteLedger
     {
         public const int Busy = 5;
         public const int Locked = 6;
+        public const int Permission = 3;
         public const int ReadOnly = 8;
         public const int Corrupt = 11;
         public const int Full = 13;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AgentLedger.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentLedger.Sqlite;
@@ -14,12 +15,13 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     private readonly string _readConnectionString;
     private readonly SqliteConnection? _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly AppendSignal _signal = new();
+    private readonly ChangeNotifier _notifier;
     private readonly SqliteLedgerOptions _options;
     private readonly string _columns;
     private readonly string? _deleteOnDispose;
     private BoundCommand? _insert;
     private BoundCommand? _selectById;
+    private SqliteConnection? _probe;
     private bool _disposed;
 
     private SqliteLedger(
@@ -32,13 +34,17 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         _options = options;
         _columns = columns;
         _deleteOnDispose = deleteOnDispose;
-        Description = new LedgerDescription("sqlite", path, schemaVersion);
+        _notifier = new ChangeNotifier(ProbeDataVersionAsync, options.FollowPollInterval);
+        Description = new LedgerDescription("sqlite", path, schemaVersion, SqliteMigrations.Latest);
     }
 
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
 
     public LedgerDescription Description { get; }
+
+    /// <summary>This ledger's one change detector: how many followers wait, how often it has probed.</summary>
+    public ChangeNotifier Changes => _notifier;
 
     /// <summary>Opens (and, unless read-only, creates or upgrades) the ledger in the file at <paramref name="path"/>.</summary>
     public static Task<SqliteLedger> OpenAsync(string path, SqliteLedgerOptions? options = null, CancellationToken cancellationToken = default)
@@ -58,20 +64,27 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     {
         ArgumentNullException.ThrowIfNull(ledgerEvent);
         RequireWriter();
+        var measurement = LedgerTelemetry.StartAppend(this, "append", 1);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         AppendResult result;
         try
         {
             result = Guard(() => AppendOne(ledgerEvent));
         }
+        catch (Exception ex)
+        {
+            measurement.Fail(ex);
+            throw;
+        }
         finally
         {
             _writeGate.Release();
         }
 
+        measurement.Complete(new ReadOnlySpan<AppendResult>(in result));
         if (result.IsAppended)
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return result;
@@ -79,16 +92,14 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     public async ValueTask<IReadOnlyList<AppendResult>> AppendBatchAsync(IEnumerable<LedgerEvent> events, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(events);
+        var batch = StoredRow.Materialize(events);
         var writer = RequireWriter();
-
-        // Materialise before taking the write lock: a throwing enumerator must not leave half a batch.
-        var batch = events as IReadOnlyList<LedgerEvent> ?? [.. events];
         if (batch.Count == 0)
         {
             return [];
         }
 
+        var measurement = LedgerTelemetry.StartAppend(this, "append_batch", batch.Count);
         var results = new AppendResult[batch.Count];
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -98,77 +109,51 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 using var transaction = writer.BeginTransaction(deferred: false);
                 try
                 {
-                    Insert.Command.Transaction = transaction;
-                    SelectById.Command.Transaction = transaction;
+                    Enlist(transaction);
                     AppendBatchLocked(batch, results, transaction, cancellationToken);
                     transaction.Commit();
                 }
                 finally
                 {
-                    Insert.Command.Transaction = null;
-                    SelectById.Command.Transaction = null;
+                    Enlist(null);
                 }
 
                 return 0;
             });
+        }
+        catch (Exception ex)
+        {
+            measurement.Fail(ex);
+            throw;
         }
         finally
         {
             _writeGate.Release();
         }
 
+        measurement.Complete(results);
         if (Array.Exists(results, r => r.IsAppended))
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return results;
     }
 
-    public async IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ThrowIfDisposed();
-        var session = RentReader();
-        try
-        {
-            var command = session.Command(SqliteSql.Select(_columns, query));
-            command.Parameters.AddWithValue("$after", query.After);
-            AddOptional(command, "$up_to", query.UpTo);
-            AddOptional(command, "$run_id", query.RunId);
-            AddOptional(command, "$kind", query.Kind);
-            AddOptional(command, "$actor", query.Actor);
-            AddOptional(command, "$session_id", query.SessionId);
-            AddOptional(command, "$model_id", query.ModelId);
-            AddOptional(command, "$model_profile", query.ModelProfile);
-            AddOptional(command, "$limit", query.Limit);
-            using var reader = Guard(command.ExecuteReader);
-            while (ReadNext(reader))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return ReadRow(reader);
-            }
-        }
-        finally
-        {
-            ReturnReader(session);
-        }
+    public IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ReadCoreAsync(query, backward: false, cancellationToken);
 
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
+    public IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ReadCoreAsync(query, backward: true, cancellationToken);
 
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        if (_writer is not null)
-        {
-            await IndexRunsAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var indexed = _writer is not null && await IndexRunsAsync(cancellationToken).ConfigureAwait(false);
         var session = RentReader();
         try
         {
-            var command = session.Command(_writer is not null ? SqliteSql.ListRuns : SqliteSql.ListRunsWithoutRunsTable);
+            var command = session.Command(indexed ? SqliteSql.ListRuns : SqliteSql.ListRunsFromLog);
             using var reader = Guard(command.ExecuteReader);
             while (ReadNext(reader))
             {
@@ -182,78 +167,16 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    /// <summary>Brings the run index up to the latest offset (see <see cref="SqliteSql.CreateRuns"/>).</summary>
-    private async Task IndexRunsAsync(CancellationToken cancellationToken)
-    {
-        var session = RentReader();
-        try
-        {
-            if (IsRunIndexCurrent(session.Connection, out _, out _))
-            {
-                return;
-            }
-        }
-        finally
-        {
-            ReturnReader(session);
-        }
+    public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.LatestOffset, cancellationToken);
 
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Guard(() =>
-            {
-                using var transaction = _writer!.BeginTransaction(deferred: false);
-                if (!IsRunIndexCurrent(_writer, out var stale, out var latest))
-                {
-                    using var command = _writer.CreateCommand();
-                    command.CommandText = stale ? SqliteSql.RebuildRuns : SqliteSql.IndexNewRuns;
-                    command.Parameters.AddWithValue("$latest", latest);
-                    command.Parameters.AddWithValue("$watermark", ReadWatermark(_writer));
-                    command.ExecuteNonQuery();
-                    transaction.Commit();
-                }
-
-                return 0;
-            });
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Current when the watermark is the latest offset and no indexed run lost its first event.
-    /// Stale (rebuild) when events were deleted: offsets below the watermark reused, or first events gone.
-    /// </summary>
-    private static bool IsRunIndexCurrent(SqliteConnection connection, out bool stale, out long latest)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = SqliteSql.RunIndexState;
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var watermark = reader.GetInt64(0);
-        latest = reader.GetInt64(1);
-        var earliestEvent = reader.IsDBNull(2) ? (long?)null : reader.GetInt64(2);
-        var earliestIndexed = reader.IsDBNull(3) ? (long?)null : reader.GetInt64(3);
-        stale = latest < watermark || (earliestIndexed is not null && (earliestEvent is null || earliestIndexed < earliestEvent));
-        return !stale && latest == watermark;
-    }
-
-    private static long ReadWatermark(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM ledger_state WHERE name = 'runs_indexed_up_to'";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.LatestOffset);
-
-    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.Count);
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.Count, cancellationToken);
 
     public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
-        => FollowLoop.RunAsync(this, query, () => _signal.Next, _options.FollowPollInterval, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ThrowIfDisposed();
+        return FollowLoop.RunAsync(this, query, _notifier, cancellationToken);
+    }
 
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
     {
@@ -278,65 +201,6 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    public async ValueTask RestoreAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        var writer = RequireWriter();
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Guard(() =>
-            {
-                using var transaction = writer.BeginTransaction(deferred: false);
-                using var latestCommand = writer.CreateCommand();
-                latestCommand.Transaction = transaction;
-                latestCommand.CommandText = SqliteSql.LatestOffset;
-                var latest = (long)latestCommand.ExecuteScalar()!;
-                using var insert = writer.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = SqliteSql.InsertWithOffset;
-                var offset = insert.Parameters.Add("$offset", SqliteType.Integer);
-                var parameters = EventParameters.AddTo(insert);
-                insert.Prepare();
-                foreach (var stored in events)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (stored.Offset <= latest)
-                    {
-                        throw new LedgerException($"cannot restore offset {stored.Offset} into {Path}: offsets must increase past {latest}");
-                    }
-
-                    offset.Value = stored.Offset;
-                    parameters.Bind(stored.Event);
-                    try
-                    {
-                        insert.ExecuteNonQuery();
-                    }
-                    catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrorCodes.Constraint)
-                    {
-                        throw new LedgerException($"cannot restore event {stored.Event.Id} into {Path}: its id is already stored", ex);
-                    }
-
-                    latest = stored.Offset;
-                }
-
-                transaction.Commit();
-                return 0;
-            });
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-
-        _signal.Notify();
-    }
-
     public ValueTask<long?> SizeOnDiskAsync(CancellationToken cancellationToken = default)
     {
         long size = 0;
@@ -356,11 +220,13 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             return;
         }
 
+        await _notifier.DisposeAsync().ConfigureAwait(false);
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
             _disposed = true;
             DisposeReaders();
+            _probe?.Dispose();
             _insert?.Command.Dispose();
             _selectById?.Command.Dispose();
             if (_writer is not null)
@@ -385,13 +251,148 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         finally
         {
             _writeGate.Release();
-            _writeGate.Dispose();
         }
+    }
+
+    private async IAsyncEnumerable<StoredEvent> ReadCoreAsync(EventQuery query, bool backward, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = RentReader();
+        try
+        {
+            var command = session.Command(SqliteSql.Select(_columns, query, backward));
+            command.Parameters.AddWithValue("$after", query.After);
+            AddOptional(command, "$up_to", query.UpTo);
+            foreach (var (column, value) in SqliteSql.Filters(query))
+            {
+                AddOptional(command, SqliteSql.Parameter(column), value);
+            }
+
+            AddOptional(command, "$limit", query.Limit);
+            using var reader = Guard(command.ExecuteReader);
+            while (ReadNext(reader))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return ReadRow(reader);
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Brings the run index up to the latest offset (see <see cref="SqliteSql.CreateRuns"/>). False when it
+    /// could not be, without waiting: another writer holds the lock, so runs are listed from the log instead.
+    /// </summary>
+    private async Task<bool> IndexRunsAsync(CancellationToken cancellationToken)
+    {
+        var session = RentReader();
+        try
+        {
+            if (Guard(() => IsRunIndexCurrent(session.Connection, out _, out _)))
+            {
+                return true;
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Guard(() =>
+            {
+                // Listing runs must never wait for another process's long write: try the lock once, else read the log.
+                SqliteMigrations.Execute(_writer!, "PRAGMA busy_timeout = 0");
+                try
+                {
+                    return CatchUpRunIndex(_writer!);
+                }
+                finally
+                {
+                    SqliteMigrations.Execute(_writer!, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}");
+                }
+            });
+        }
+        catch (LedgerStorageException ex) when (ex.Kind is LedgerErrorKind.Busy or LedgerErrorKind.ReadOnly)
+        {
+            return false;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static bool CatchUpRunIndex(SqliteConnection writer)
+    {
+        using var transaction = writer.BeginTransaction(deferred: false);
+        if (!IsRunIndexCurrent(writer, out var stale, out var latest))
+        {
+            using var command = writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = stale ? SqliteSql.RebuildRuns : SqliteSql.IndexNewRuns;
+            command.Parameters.AddWithValue("$latest", latest);
+            command.Parameters.AddWithValue("$watermark", ReadWatermark(writer, transaction));
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Current when the watermark is the latest offset and no indexed run lost its first event.
+    /// Stale (rebuild) when events were deleted: the latest offset fell below the watermark, or first events are gone.
+    /// </summary>
+    private static bool IsRunIndexCurrent(SqliteConnection connection, out bool stale, out long latest)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSql.RunIndexState;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var watermark = reader.GetInt64(0);
+        latest = reader.GetInt64(1);
+        var earliestEvent = reader.IsDBNull(2) ? (long?)null : reader.GetInt64(2);
+        var earliestIndexed = reader.IsDBNull(3) ? (long?)null : reader.GetInt64(3);
+        stale = latest < watermark || (earliestIndexed is not null && (earliestEvent is null || earliestIndexed < earliestEvent));
+        return !stale && latest == watermark;
+    }
+
+    private static long ReadWatermark(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = SqliteSql.RunIndexWatermark;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    // One connection, used only by the notifier's poll loop (never concurrently): data_version is per connection.
+    private ValueTask<long> ProbeDataVersionAsync(CancellationToken cancellationToken)
+    {
+        _probe ??= OpenReader();
+        using var command = _probe.CreateCommand();
+        command.CommandText = SqliteSql.DataVersion;
+        return ValueTask.FromResult(Guard(() => (long)command.ExecuteScalar()!));
     }
 
     private BoundCommand Insert => _insert ??= BoundCommand.Prepare(_writer!, SqliteSql.Insert);
 
     private BoundCommand SelectById => _selectById ??= BoundCommand.Prepare(_writer!, SqliteSql.SelectById(_columns), idOnly: true);
+
+    private void Enlist(SqliteTransaction? transaction)
+    {
+        Insert.Command.Transaction = transaction;
+        SelectById.Command.Transaction = transaction;
+    }
 
     /// <summary>
     /// A single append is one plain INSERT, as fast as SQLite allows; a stored id surfaces as a UNIQUE
@@ -407,21 +408,21 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
         {
             return Outcome(ledgerEvent, FindStored(ledgerEvent.Id)
-                ?? throw new LedgerStorageException(Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?", ex));
+                ?? throw new LedgerStorageException(LedgerErrorKind.Other, Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?", ex));
         }
 
         return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle));
     }
 
     /// <summary>Inside the write transaction: one look-up for the whole batch, then a plain insert per new event.</summary>
-    private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, AppendResult[] results, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, Span<AppendResult> results, SqliteTransaction transaction, CancellationToken cancellationToken)
     {
         var stored = FindStored(batch, transaction);
         var inserted = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var e = batch[i] ?? throw new ArgumentException("a batch must not contain null", nameof(batch));
+            var e = batch[i];
             if (stored.TryGetValue(e.Id, out var existing) || inserted.TryGetValue(e.Id, out existing))
             {
                 results[i] = Outcome(e, existing);

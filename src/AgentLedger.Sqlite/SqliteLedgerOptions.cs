@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
 namespace AgentLedger.Sqlite;
 
 /// <summary>How durable each commit is (SQLite's <c>PRAGMA synchronous</c> under WAL).</summary>
@@ -13,24 +16,36 @@ public enum SqliteSynchronous
 /// <summary>Options of the SQLite backend. In a URL: <c>sqlite:///ledger.db?synchronous=full&amp;busy_timeout_ms=10000</c>.</summary>
 public sealed record SqliteLedgerOptions
 {
-    public SqliteSynchronous Synchronous { get; init; } = SqliteSynchronous.Normal;
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
 
     /// <summary>How long a write waits for another process's write lock before failing.</summary>
-    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often a follower looks for events appended by other processes (its own process wakes it at once).</summary>
-    public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// How often the ledger's one change probe (<c>PRAGMA data_version</c>) looks for commits of other
+    /// processes while anyone follows; appends of this process wake followers at once.
+    /// </summary>
+    public TimeSpan FollowPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Create the file when it is missing; when false a missing file is an error.</summary>
-    public bool CreateIfMissing { get; init; } = true;
+    public bool CreateIfMissing { get; set; } = true;
 
     /// <summary>Open for reading only: nothing is written, not even a schema upgrade.</summary>
-    public bool ReadOnly { get; init; }
+    public bool ReadOnly { get; set; }
 
-    internal static SqliteLedgerOptions From(LedgerLocation location, LedgerOpenOptions open)
+    /// <summary>Where migrations are logged; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>These options with a URL's query options and the open options applied.</summary>
+    internal SqliteLedgerOptions With(IReadOnlyDictionary<string, string> urlOptions, LedgerOpenOptions open)
     {
-        var options = new SqliteLedgerOptions { CreateIfMissing = open.CreateIfMissing, ReadOnly = open.ReadOnly };
-        foreach (var (key, value) in location.Options)
+        var options = this with
+        {
+            CreateIfMissing = open.CreateIfMissing && CreateIfMissing,
+            ReadOnly = open.ReadOnly || ReadOnly,
+            LoggerFactory = open.LoggerFactory ?? LoggerFactory,
+        };
+        foreach (var (key, value) in urlOptions)
         {
             options = key switch
             {
@@ -55,7 +70,7 @@ public sealed record SqliteLedgerOptions
     }
 
     private static int ParsePositive(string key, string value)
-        => int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new LedgerConfigurationException($"{key} must be a positive whole number, got '{value}'");
 }

@@ -1,18 +1,21 @@
+using System.Text;
+using AgentLedger.Storage;
+
 namespace AgentLedger.Sqlite;
 
-/// <summary>Every statement the SQLite backend runs, in one place.</summary>
+/// <summary>Every statement the SQLite backend runs, in one place; column lists come from <see cref="EnvelopeColumns"/>.</summary>
 /// <remarks>
 /// The <c>events</c> table is the reference system's layout, column for column, so files move both
-/// ways. What AgentLedger adds is additive: the <c>ledger_runs</c> table, kept by triggers (so it stays
-/// right even when the reference writes to the file), lists runs without scanning the log.
+/// ways. What AgentLedger adds is additive: the <c>ledger_runs</c> run index and <c>ledger_state</c>,
+/// brought up to date when runs are listed (so they stay right whoever appended, the reference included).
 /// </remarks>
 internal static class SqliteSql
 {
-    /// <summary>The layout version recorded in <c>PRAGMA user_version</c>; 0 is a file AgentLedger has not upgraded yet.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>Every stored column, the offset first, in <see cref="EnvelopeColumns"/> order.</summary>
+    public static readonly string Columns = EnvelopeColumns.List(EnvelopeColumns.All, Quote);
 
-    public const string Columns =
-        "\"offset\", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id";
+    private static readonly string InsertColumns = EnvelopeColumns.List(EnvelopeColumns.Envelope, Quote);
+    private static readonly string InsertValues = EnvelopeColumns.List(EnvelopeColumns.Envelope, Parameter);
 
     public const string CreateEvents = """
         CREATE TABLE IF NOT EXISTS events (
@@ -30,9 +33,6 @@ internal static class SqliteSql
             model_id       TEXT
         )
         """;
-
-    /// <summary>Columns added to the reference's table after its first release; older files lack them.</summary>
-    public static readonly string[] LaterColumns = ["session_id", "model_profile", "model_id"];
 
     /// <summary>The reference's indexes: name and column list. Created only when no index on the same columns exists.</summary>
     public static readonly (string Name, string Columns)[] Indexes =
@@ -70,6 +70,8 @@ internal static class SqliteSql
                (SELECT MIN(first_offset) FROM ledger_runs)
         """;
 
+    public const string RunIndexWatermark = "SELECT value FROM ledger_state WHERE name = 'runs_indexed_up_to'";
+
     /// <summary>Indexes the runs of the events after the watermark.</summary>
     public const string IndexNewRuns = """
         INSERT OR IGNORE INTO ledger_runs (run_id, first_offset)
@@ -93,28 +95,27 @@ internal static class SqliteSql
         GROUP BY il.name
         """;
 
-    // A plain INSERT: a stored id surfaces as a UNIQUE violation (single appends) or was looked up
-    // first (batches, SelectByIds). Not ON CONFLICT DO NOTHING: SQLite draws an AUTOINCREMENT value even for a row it
-    // then drops, so every duplicate would leave a gap; not INSERT ... SELECT ... WHERE NOT EXISTS with
-    // RETURNING either: measured at 40% of a plain INSERT's speed. The offset is last_insert_rowid().
-    public const string Insert = """
-        INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
-        VALUES ($id, $run_id, $turn, $kind, $actor, $payload, $created_at, $schema_version, $session_id, $model_profile, $model_id)
-        """;
+    /// <summary>
+    /// A plain INSERT: a stored id surfaces as a UNIQUE violation (single appends) or was looked up first
+    /// (batches, <see cref="SelectByIds"/>). Not ON CONFLICT DO NOTHING: SQLite draws an AUTOINCREMENT value
+    /// even for a row it then drops, so every duplicate would leave a gap; not INSERT … SELECT … WHERE NOT
+    /// EXISTS with RETURNING either: measured at 40% of a plain INSERT's speed. The offset is last_insert_rowid().
+    /// </summary>
+    public static readonly string Insert = $"INSERT INTO events ({InsertColumns}) VALUES ({InsertValues})";
 
-    public const string InsertWithOffset = """
-        INSERT INTO events ("offset", id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id)
-        VALUES ($offset, $id, $run_id, $turn, $kind, $actor, $payload, $created_at, $schema_version, $session_id, $model_profile, $model_id)
-        """;
+    public static readonly string InsertWithOffset = $"INSERT INTO events (\"offset\", {InsertColumns}) VALUES ($offset, {InsertValues})";
 
     public const string LatestOffset = "SELECT COALESCE(MAX(\"offset\"), 0) FROM events";
 
     public const string Count = "SELECT COUNT(*) FROM events";
 
+    /// <summary>Changes whenever another connection commits: the one cheap probe of the change notifier.</summary>
+    public const string DataVersion = "PRAGMA data_version";
+
     public const string ListRuns = "SELECT run_id FROM ledger_runs ORDER BY first_offset";
 
-    /// <summary>For a read-only file, whose run index may not be kept up to date: a scan of the (run_id, offset) index.</summary>
-    public const string ListRunsWithoutRunsTable = "SELECT run_id FROM events GROUP BY run_id ORDER BY MIN(\"offset\")";
+    /// <summary>When the run index cannot be brought up to date (a read-only file): a scan of the (run_id, offset) index.</summary>
+    public const string ListRunsFromLog = "SELECT run_id FROM events GROUP BY run_id ORDER BY MIN(\"offset\")";
 
     public const string Reset = """
         DELETE FROM ledger_runs;
@@ -127,22 +128,24 @@ internal static class SqliteSql
     /// <summary>The stored events among a batch's ids (a JSON array): one statement instead of a look-up per event.</summary>
     public static string SelectByIds(string columns) => $"SELECT {columns} FROM events WHERE id IN (SELECT value FROM json_each($ids))";
 
-    /// <summary>The read query for a set of filters; parameters are named after the fields.</summary>
-    public static string Select(string columns, EventQuery query)
+    /// <summary>The read query for a set of filters, oldest or newest first; parameters are named after the columns.</summary>
+    public static string Select(string columns, EventQuery query, bool backward = false)
     {
-        var sql = new System.Text.StringBuilder($"SELECT {columns} FROM events WHERE \"offset\" > $after");
+        var sql = new StringBuilder($"SELECT {columns} FROM events WHERE \"offset\" > $after");
         if (query.UpTo is not null)
         {
             sql.Append(" AND \"offset\" <= $up_to");
         }
 
-        AppendFilter(sql, "run_id", query.RunId);
-        AppendFilter(sql, "kind", query.Kind);
-        AppendFilter(sql, "actor", query.Actor);
-        AppendFilter(sql, "session_id", query.SessionId);
-        AppendFilter(sql, "model_id", query.ModelId);
-        AppendFilter(sql, "model_profile", query.ModelProfile);
-        sql.Append(" ORDER BY \"offset\"");
+        foreach (var (column, value) in Filters(query))
+        {
+            if (value is not null)
+            {
+                sql.Append(" AND ").Append(column).Append(" = ").Append(Parameter(column));
+            }
+        }
+
+        sql.Append(backward ? " ORDER BY \"offset\" DESC" : " ORDER BY \"offset\"");
         if (query.Limit is not null)
         {
             sql.Append(" LIMIT $limit");
@@ -151,11 +154,18 @@ internal static class SqliteSql
         return sql.ToString();
     }
 
-    private static void AppendFilter(System.Text.StringBuilder sql, string column, string? value)
-    {
-        if (value is not null)
-        {
-            sql.Append(" AND ").Append(column).Append(" = $").Append(column);
-        }
-    }
+    /// <summary>The filters of a query, by column.</summary>
+    public static (string Column, string? Value)[] Filters(EventQuery query) =>
+    [
+        ("run_id", query.RunId),
+        ("kind", query.Kind),
+        ("actor", query.Actor),
+        ("session_id", query.SessionId),
+        ("model_id", query.ModelId),
+        ("model_profile", query.ModelProfile),
+    ];
+
+    public static string Quote(string column) => column == "offset" ? "\"offset\"" : column;
+
+    public static string Parameter(string column) => "$" + column;
 }

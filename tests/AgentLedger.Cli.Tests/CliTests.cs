@@ -19,7 +19,7 @@ public sealed class CliTests : IAsyncDisposable
         Directory.Delete(_folder, recursive: true);
         foreach (var schema in _schemas)
         {
-            await using var dataSource = NpgsqlDataSource.Create(PostgresUrl.Parse(PostgresUrlFromEnvironment()).ConnectionString);
+            await using var dataSource = NpgsqlDataSource.Create(PostgresLedger.ToConnectionString(PostgresUrlFromEnvironment()));
             await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
             await drop.ExecuteNonQueryAsync(CancellationToken.None);
         }
@@ -98,7 +98,7 @@ public sealed class CliTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Tail_follow_sees_events_appended_by_another_process_and_ends_cleanly_on_ctrl_c()
+    public async Task Tail_follow_sees_events_appended_by_another_process_and_ends_cleanly_when_stopped()
     {
         var db = Path.Combine(_folder, "live.db");
         Assert.Equal(0, (await Tool("--db", db, "append", "--run", "r", "--kind", "run.started", "--actor", "engine")).ExitCode);
@@ -112,7 +112,8 @@ public sealed class CliTests : IAsyncDisposable
 
         Assert.Contains("\"text\":\"hello\"", second, StringComparison.Ordinal);
         Assert.Contains("\"offset\":2", second, StringComparison.Ordinal);
-        using (var interrupt = Process.Start("kill", ["-INT", tail.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        // SIGTERM, not SIGINT: a test host started in the background inherits SIGINT as ignored, and .NET keeps it so.
+        using (var interrupt = Process.Start("kill", ["-TERM", tail.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await interrupt.WaitForExitAsync(Ct);
         }
@@ -219,6 +220,66 @@ public sealed class CliTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Append_commits_piped_lines_as_they_arrive_while_standard_input_stays_open()
+    {
+        var db = Path.Combine(_folder, "pipe.db");
+        using var append = Process.Start(ToolProcess.StartInfo(_folder, ["--db", db, "append", "--batch-size", "100", "--flush-ms", "100"], redirectInput: true))!;
+        await append.StandardInput.WriteLineAsync("""{"id":"p1","run_id":"r","turn":0,"kind":"agent.spoke","actor":"fox","payload":{"text":"one"}}""");
+        await append.StandardInput.FlushAsync(Ct);
+
+        // The batch is far from full and the input stays open: the pause alone must commit it.
+        var first = await append.StandardOutput.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal("appended p1 @1", first);
+        var tail = await Tool("--db", db, "tail", "--json");
+        Assert.Contains("\"id\":\"p1\"", tail.Stdout, StringComparison.Ordinal);
+
+        await append.StandardInput.WriteLineAsync("""{"id":"p2","run_id":"r","turn":1,"kind":"agent.spoke","actor":"fox","payload":{"text":"two"}}""");
+        await append.StandardInput.WriteLineAsync("""{"id":"p3","run_id":"r","turn":2,"kind":"Bad Kind","actor":"fox","payload":{}}""");
+        append.StandardInput.Close();
+        var rest = await append.StandardOutput.ReadToEndAsync(Ct);
+        var error = await append.StandardError.ReadToEndAsync(Ct);
+        await append.WaitForExitAsync(Ct);
+
+        Assert.Equal(1, append.ExitCode);
+        Assert.Equal("appended p2 @2", rest.Trim());
+        Assert.Contains("line 3", error, StringComparison.Ordinal);
+        Assert.Contains("2 appended", error, StringComparison.Ordinal);
+        var info = JsonDocument.Parse((await Tool("--db", db, "info", "--json")).Stdout).RootElement;
+        Assert.Equal(2, info.GetProperty("events").GetInt64());
+    }
+
+    [Fact]
+    public async Task Tail_follow_waits_for_a_ledger_that_does_not_exist_yet()
+    {
+        var db = Path.Combine(_folder, "later.db");
+        using var tail = Process.Start(ToolProcess.StartInfo(_folder, ["--db", db, "tail", "--follow", "--json"]))!;
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        Assert.False(tail.HasExited, "tail --follow must wait for the ledger, not exit");
+
+        Assert.Equal(0, (await Tool("--db", db, "append", "--run", "r", "--kind", "run.started", "--actor", "engine", "--id", "first")).ExitCode);
+        var line = await tail.StandardOutput.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Contains("\"id\":\"first\"", line, StringComparison.Ordinal);
+        tail.Kill();
+    }
+
+    [Fact]
+    public async Task Tail_lines_shows_the_last_matching_events_oldest_first()
+    {
+        var db = Path.Combine(_folder, "last.db");
+        for (var i = 0; i < 6; i++)
+        {
+            var actor = i % 2 == 0 ? "fox" : "owl";
+            Assert.Equal(0, (await Tool("--db", db, "append", "--run", "r", "--turn", $"{i}", "--kind", "agent.spoke", "--actor", actor, "--id", $"t{i}")).ExitCode);
+        }
+
+        var last = await Tool("--db", db, "tail", "-n", "2", "--actor", "fox", "--json");
+
+        var ids = last.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString());
+        Assert.Equal(["t2", "t4"], ids);
+    }
+
+    [Fact]
     public async Task Version_and_help_with_examples_are_printed()
     {
         var version = await Tool("--version");
@@ -265,5 +326,5 @@ public sealed class CliTests : IAsyncDisposable
             ? url
             : throw new InvalidOperationException("AGENTLEDGER_TEST_POSTGRES is not set: run the tests through scripts/test.sh, which starts a throwaway PostgreSQL");
 
-    private static string PostgresPassword() => PostgresUrl.Parse(PostgresUrlFromEnvironment()).ConnectionString.Password ?? "\u0000";
+    private static string PostgresPassword() => new NpgsqlConnectionStringBuilder(PostgresLedger.ToConnectionString(PostgresUrlFromEnvironment())).Password ?? "\u0000";
 }

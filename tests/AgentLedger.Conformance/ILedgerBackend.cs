@@ -8,4 +8,7 @@ public interface ILedgerBackend : IAsyncDisposable
 
     /// <summary>The store of the last <see cref="CreateAsync"/> opened by a new object, or null when it is not durable.</summary>
     Task<ILedger?> ReopenAsync(CancellationToken cancellationToken);
+
+    /// <summary>The store of the last <see cref="CreateAsync"/> opened read-only, or null when the backend has no such mode.</summary>
+    Task<ILedger?> OpenReadOnlyAsync(CancellationToken cancellationToken) => Task.FromResult<ILedger?>(null);
 }

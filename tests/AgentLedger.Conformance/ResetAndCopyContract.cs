@@ -30,7 +30,7 @@ public abstract class ResetAndCopyContract<TBackend> : LedgerTestBase<TBackend>
         await Ledger.AppendBatchAsync([TestEvents.Make("b", 1, id: "b1", payload: """{"big":123456789012345678901234567890,"t":"é"}"""), TestEvents.Make("a", 9, id: "a9", session: null, modelId: null, modelProfile: null)], Ct);
         await using var memory = new InMemoryLedger();
 
-        var report = await LedgerCopy.CopyAsync(Ledger, memory, verify: true, batchSize: 2, cancellationToken: Ct);
+        var report = await LedgerCopy.CopyAsync(Ledger, memory, verify: true, cancellationToken: Ct);
 
         Assert.Equal(6, report.Copied);
         Assert.True(report.Verified, $"{report.SourceDigest} != {report.DestinationDigest}");
@@ -48,7 +48,7 @@ public abstract class ResetAndCopyContract<TBackend> : LedgerTestBase<TBackend>
     {
         await using var source = new InMemoryLedger();
         await source.AppendAsync(TestEvents.Make("a", id: "1"), Ct);
-        await source.RestoreAsync([new StoredEvent(10, TestEvents.Make("b", id: "10")), new StoredEvent(12, TestEvents.Make("a", 1, id: "12"))], Ct);
+        await source.RestoreAsync(TestEvents.Stream(new StoredEvent(10, TestEvents.Make("b", id: "10")), new StoredEvent(12, TestEvents.Make("a", 1, id: "12"))), cancellationToken: Ct);
 
         var report = await LedgerCopy.CopyAsync(source, Ledger, verify: true, cancellationToken: Ct);
 
@@ -65,7 +65,7 @@ public abstract class ResetAndCopyContract<TBackend> : LedgerTestBase<TBackend>
         await using var destination = new InMemoryLedger();
         await destination.AppendAsync(TestEvents.Make(id: "e-0"), Ct);
 
-        await Assert.ThrowsAsync<LedgerException>(() => LedgerCopy.CopyAsync(Ledger, destination, cancellationToken: Ct));
+        await Assert.ThrowsAsync<DestinationNotEmptyException>(() => LedgerCopy.CopyAsync(Ledger, destination, cancellationToken: Ct));
         Assert.Equal(1, await destination.CountAsync(Ct));
 
         var merged = await LedgerCopy.CopyAsync(Ledger, destination, CopyMode.Merge, cancellationToken: Ct);
@@ -78,9 +78,63 @@ public abstract class ResetAndCopyContract<TBackend> : LedgerTestBase<TBackend>
     {
         await AppendManyAsync(3);
 
-        await Assert.ThrowsAsync<LedgerException>(async () =>
-            await Ledger.RestoreAsync([new StoredEvent(4, TestEvents.Make(id: "ok")), new StoredEvent(2, TestEvents.Make(id: "low"))], Ct));
+        var error = await Assert.ThrowsAsync<RestoreConflictException>(async () =>
+            await Ledger.RestoreAsync(TestEvents.Stream(new StoredEvent(4, TestEvents.Make(id: "ok")), new StoredEvent(2, TestEvents.Make(id: "low"))), cancellationToken: Ct));
 
+        Assert.Equal((2L, "low"), (error.Offset, error.Id));
         Assert.Equal(3, await Ledger.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Restore_of_an_id_already_stored_names_it_and_writes_nothing()
+    {
+        await AppendManyAsync(3);
+
+        var error = await Assert.ThrowsAsync<RestoreConflictException>(async () =>
+            await Ledger.RestoreAsync(TestEvents.Stream(new StoredEvent(10, TestEvents.Make(id: "new")), new StoredEvent(11, TestEvents.Make(id: "e-1"))), cancellationToken: Ct));
+
+        Assert.Equal((11L, "e-1"), (error.Offset, error.Id));
+        Assert.Equal(3, await Ledger.CountAsync(Ct));
+        Assert.Equal(3, await Ledger.LatestOffsetAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Restore_that_fails_after_a_thousand_events_leaves_the_destination_as_it_was()
+    {
+        static async IAsyncEnumerable<StoredEvent> ThenFail()
+        {
+            for (var i = 1; i <= 2500; i++)
+            {
+                yield return new StoredEvent(i, TestEvents.Make(id: $"r-{i}"));
+            }
+
+            await Task.Yield();
+            throw new IOException("the source went away");
+        }
+
+        await Assert.ThrowsAsync<IOException>(async () => await Ledger.RestoreAsync(ThenFail(), cancellationToken: Ct));
+
+        Assert.Equal(0, await Ledger.CountAsync(Ct));
+        Assert.Equal(1, (await Ledger.AppendAsync(TestEvents.Make(id: "after"), Ct)).Offset);
+    }
+
+    [Fact]
+    public async Task Copy_digests_cover_exactly_the_prefix_copied_while_the_source_grows()
+    {
+        await AppendManyAsync(50);
+        await using var destination = new InMemoryLedger();
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await Ledger.AppendAsync(TestEvents.Make("live", i, id: $"live-{i}"), Ct);
+            }
+        }, Ct);
+
+        var report = await LedgerCopy.CopyAsync(Ledger, destination, verify: true, cancellationToken: Ct);
+        await writer;
+
+        Assert.True(report.Verified, $"{report.SourceDigest} != {report.DestinationDigest}");
+        Assert.Equal(report.Copied, report.SourceDigest!.Count);
     }
 }

@@ -13,6 +13,9 @@ public sealed class PostgresBackend : ILedgerBackend
 
     public async Task<ILedger?> ReopenAsync(CancellationToken cancellationToken) => await PostgresLedger.OpenAsync(Url, cancellationToken: cancellationToken);
 
+    public async Task<ILedger?> OpenReadOnlyAsync(CancellationToken cancellationToken)
+        => await PostgresLedger.OpenAsync(Url, new PostgresLedgerOptions { ReadOnly = true }, cancellationToken);
+
     public async ValueTask DisposeAsync() => await PostgresServer.ExecuteAsync($"DROP SCHEMA IF EXISTS {SchemaName} CASCADE");
 }
 
@@ -25,3 +28,5 @@ public sealed class PostgresFollow : FollowContract<PostgresBackend>;
 public sealed class PostgresConcurrency : ConcurrencyContract<PostgresBackend>;
 
 public sealed class PostgresResetAndCopy : ResetAndCopyContract<PostgresBackend>;
+
+public sealed class PostgresRoles : RolesContract<PostgresBackend>;

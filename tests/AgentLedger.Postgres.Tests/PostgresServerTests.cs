@@ -179,7 +179,7 @@ public sealed class PostgresServerTests : IAsyncDisposable
         var cs = PostgresServer.ConnectionString;
         var url = $"postgresql://{cs.Username}:{Uri.EscapeDataString(cs.Password!)}@{cs.Host}:{cs.Port}/no_such_db";
 
-        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => PostgresLedger.OpenAsync(url, cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<LedgerNotFoundException>(() => PostgresLedger.OpenAsync(url, cancellationToken: Ct));
 
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
     }
@@ -252,7 +252,7 @@ public sealed class PostgresServerTests : IAsyncDisposable
         }
 
         await using var backBackend = new PostgresBackend();
-        await using (var sqlite = await Ledger.OpenAsync($"sqlite:///{file}", Ct))
+        await using (var sqlite = await Ledger.Create().UseSqlite().UsePostgres().OpenAsync($"sqlite:///{file}", cancellationToken: Ct))
         await using (var destination = await PostgresLedger.OpenAsync(backBackend.Url, cancellationToken: Ct))
         {
             back = await LedgerCopy.CopyAsync(sqlite, destination, verify: true, cancellationToken: Ct);

@@ -15,6 +15,9 @@ public sealed class SqliteBackend : ILedgerBackend
     public async Task<ILedger?> ReopenAsync(CancellationToken cancellationToken)
         => await SqliteLedger.OpenAsync(PathOf(), cancellationToken: cancellationToken);
 
+    public async Task<ILedger?> OpenReadOnlyAsync(CancellationToken cancellationToken)
+        => await SqliteLedger.OpenAsync(PathOf(), new SqliteLedgerOptions { ReadOnly = true }, cancellationToken);
+
     public ValueTask DisposeAsync()
     {
         Directory.Delete(Folder, recursive: true);
@@ -31,3 +34,5 @@ public sealed class SqliteFollow : FollowContract<SqliteBackend>;
 public sealed class SqliteConcurrency : ConcurrencyContract<SqliteBackend>;
 
 public sealed class SqliteResetAndCopy : ResetAndCopyContract<SqliteBackend>;
+
+public sealed class SqliteRoles : RolesContract<SqliteBackend>;

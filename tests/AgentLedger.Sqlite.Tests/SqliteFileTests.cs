@@ -206,7 +206,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
         var path = _files.PathOf();
         await WriterProcess.RunAsync(path, "ro", 5, Ct);
 
-        await using var ledger = await Ledger.OpenAsync($"sqlite:///{path}?mode=ro", Ct);
+        await using var ledger = await Ledger.Create().UseSqlite().OpenAsync($"sqlite:///{path}?mode=ro", cancellationToken: Ct);
 
         Assert.Equal(5, (await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct)).Count);
         Assert.Equal(["ro"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
@@ -224,7 +224,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
 
         Assert.Contains("no ledger file", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
-        await Assert.ThrowsAsync<LedgerStorageException>(() => SqliteLedger.OpenAsync(Path.Combine(_files.Folder, "no", "such", "dir.db"), cancellationToken: Ct));
+        await Assert.ThrowsAsync<LedgerNotFoundException>(() => SqliteLedger.OpenAsync(Path.Combine(_files.Folder, "no", "such", "dir.db"), cancellationToken: Ct));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
     {
         var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, form, _files.PathOf());
 
-        await using var ledger = await Ledger.OpenAsync(url, Ct);
+        await using var ledger = await Ledger.Create().UseSqlite().OpenAsync(url, cancellationToken: Ct);
         await ledger.AppendAsync(TestEvents.Make(), Ct);
 
         Assert.Equal("sqlite", ledger.Description.Backend);
@@ -257,7 +257,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
     public async Task Sqlite_memory_url_is_private_and_leaves_no_file_behind()
     {
         string path;
-        await using (var ledger = await Ledger.OpenAsync("sqlite://", Ct))
+        await using (var ledger = await Ledger.Create().UseSqlite().OpenAsync("sqlite://", cancellationToken: Ct))
         {
             await ledger.AppendAsync(TestEvents.Make(), Ct);
             Assert.Equal(1, await ledger.CountAsync(Ct));
@@ -270,7 +270,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
     [Fact]
     public async Task Unknown_sqlite_option_is_a_configuration_error()
     {
-        var error = await Assert.ThrowsAsync<LedgerConfigurationException>(async () => await Ledger.OpenAsync($"sqlite:///{_files.PathOf()}?journal=off", Ct));
+        var error = await Assert.ThrowsAsync<LedgerConfigurationException>(async () => await Ledger.Create().UseSqlite().OpenAsync($"sqlite:///{_files.PathOf()}?journal=off", cancellationToken: Ct));
 
         Assert.Contains("journal", error.Message, StringComparison.Ordinal);
     }

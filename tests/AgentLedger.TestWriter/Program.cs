@@ -3,6 +3,8 @@
 // appends <count> events with ids "<prefix>-<i>" to run "<prefix>", one call each (or in batches),
 // and prints "appended N duplicate N conflict N".
 using AgentLedger;
+using AgentLedger.Postgres;
+using AgentLedger.Sqlite;
 
 if (args.Length < 3)
 {
@@ -12,7 +14,7 @@ if (args.Length < 3)
 
 var (url, prefix, count) = (args[0], args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 var batchSize = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
-await using var ledger = await Ledger.OpenAsync(url);
+await using var ledger = await Ledger.Create().UseSqlite().UsePostgres().OpenAsync(url);
 var tally = new AppendTally();
 for (var i = 0; i < count; i += batchSize)
 {

@@ -21,3 +21,5 @@ public sealed class InMemoryFollow : FollowContract<InMemoryBackend>;
 public sealed class InMemoryConcurrency : ConcurrencyContract<InMemoryBackend>;
 
 public sealed class InMemoryResetAndCopy : ResetAndCopyContract<InMemoryBackend>;
+
+public sealed class InMemoryRoles : RolesContract<InMemoryBackend>;

@@ -1,3 +1,4 @@
+using AgentLedger.Storage;
 using Xunit;
 
 namespace AgentLedger.Tests;

@@ -18,7 +18,7 @@ internal static class CopyCommand
         CommandAction.Set(command, async (context, cancellationToken) =>
         {
             await using var source = await context.OpenForReadingAsync(cancellationToken);
-            await using var destination = await AgentLedger.Ledger.OpenAsync(context.Get(To), cancellationToken);
+            await using var destination = await CommandContext.Ledgers.OpenAsync(context.Get(To), cancellationToken: cancellationToken);
             var total = await source.CountAsync(cancellationToken);
             CopyReport report;
             using (var progress = new ProgressReporter("copied", total))
@@ -36,6 +36,7 @@ internal static class CopyCommand
                     duplicates = report.Duplicates,
                     conflicts = report.Conflicts,
                     verified = report.Verified,
+                    up_to = report.UpTo,
                     source = report.SourceDigest,
                     destination = report.DestinationDigest,
                 });

@@ -5,79 +5,67 @@ namespace AgentLedger.Cli.Commands;
 
 internal static class ImportCommand
 {
-    private const int BatchSize = 1000;
-
     private static readonly Argument<string> File = new("file") { Description = "A JSON lines trace (our export, or the reference's traces); - for standard input" };
 
     public static Command Create()
     {
-        var command = new Command("import", "Import a JSON lines trace. Idempotent (a second import changes nothing). Every line is checked first: "
-            + "a malformed line is reported with its number and nothing from the file is written. Offsets in the file are not kept (use 'copy' for that).\n\n"
-            + "Examples:\n  agentledger import trace.jsonl\n  agentledger --db other.db import trace.jsonl")
+        var command = new Command("import", "Import a JSON lines trace, all or nothing: it is streamed into one transaction, and a malformed line (reported with its number) "
+            + "or any failure while writing leaves the ledger as it was. Idempotent (a second import changes nothing). Offsets in the file are not kept (use 'copy' for that).\n\n"
+            + "Examples:\n  agentledger import trace.jsonl\n  agentledger --db other.db import trace.jsonl\n  zcat trace.jsonl.gz | agentledger import -")
         {
             File,
         };
         CommandAction.Set(command, async (context, cancellationToken) =>
         {
             var path = context.Get(File)!;
-            string? buffered = null;
-            if (path == "-")
+            if (path != "-" && !System.IO.File.Exists(path))
             {
-                buffered = await Console.In.ReadToEndAsync(cancellationToken);
-            }
-            else if (!System.IO.File.Exists(path))
-            {
-                throw new LedgerException($"no such file: {path}");
+                throw new CliException($"no such file: {path}");
             }
 
-            TextReader OpenReader() => buffered is not null ? new StringReader(buffered) : new StreamReader(path);
-
-            // Pass 1 validates every line (constant memory); pass 2 appends in batches. Nothing is written unless every line is good.
-            long lines = 0;
-            using (var reader = OpenReader())
-            {
-                await foreach (var _ in JsonlTrace.ReadAsync(reader, cancellationToken))
-                {
-                    lines++;
-                }
-            }
-
+            // A file's lines are counted first (a byte scan) so progress can show a total; standard input streams once.
+            long? total = path == "-" ? null : await CountLinesAsync(path, cancellationToken);
             await using var ledger = await context.OpenForWritingAsync(cancellationToken);
-            var tally = new AppendTally();
-            using (var progress = new ProgressReporter("imported", lines))
-            using (var reader = OpenReader())
+            using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
+            ImportResult result;
+            using (var progress = new ProgressReporter("imported", total))
             {
-                var batch = new List<LedgerEvent>(BatchSize);
-                async Task FlushAsync()
-                {
-                    tally.Add(await ledger.AppendBatchAsync(batch, cancellationToken));
-                    batch.Clear();
-                    progress.Report(tally.Total);
-                }
-
-                await foreach (var (e, _, _) in JsonlTrace.ReadAsync(reader, cancellationToken))
-                {
-                    batch.Add(e);
-                    if (batch.Count == BatchSize)
-                    {
-                        await FlushAsync();
-                    }
-                }
-
-                await FlushAsync();
+                result = await ledger.ImportAsync(Events(reader, cancellationToken), progress, cancellationToken);
             }
 
             if (context.Json)
             {
-                Render.WriteJson(new { appended = tally.Appended, duplicates = tally.Duplicates, conflicts = tally.Conflicts });
+                Render.WriteJson(new { appended = result.Appended, duplicates = result.Duplicates, conflicts = result.Conflicts });
             }
             else
             {
-                context.Out.WriteLine($"imported {path} into {ledger.Description}: {tally.Appended} appended, {tally.Duplicates} duplicates, {tally.Conflicts} conflicts");
+                context.Out.WriteLine($"imported {path} into {ledger.Description}: {result.Appended} appended, {result.Duplicates} duplicates, {result.Conflicts} conflicts");
             }
 
-            return tally.Conflicts > 0 ? Cli.RuntimeError : Cli.Ok;
+            return result.Conflicts > 0 ? Cli.RuntimeError : Cli.Ok;
         });
         return command;
+    }
+
+    private static async IAsyncEnumerable<LedgerEvent> Events(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (e, _, _) in JsonlTrace.ReadAsync(reader, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    private static async Task<long> CountLinesAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = System.IO.File.OpenRead(path);
+        var buffer = new byte[1 << 16];
+        long lines = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+
+        return lines;
     }
 }

@@ -21,7 +21,7 @@ internal static class ShowCommand
             var summary = await RunSummary.SummarizeAsync(ledger, runId, cancellationToken);
             if (summary.EventCount == 0)
             {
-                throw new LedgerException($"no run '{runId}' in {ledger.Description}; 'agentledger runs' lists the runs");
+                throw new CliException($"no run '{runId}' in {ledger.Description}; 'agentledger runs' lists the runs");
             }
 
             if (context.Json)

@@ -4,8 +4,9 @@ namespace AgentLedger.Cli.Commands;
 
 internal static class TailCommand
 {
-    private static readonly Option<long?> After = new("--after") { Description = "Only events after this offset (default: the last 20)" };
-    private static readonly Option<bool> Follow = new("--follow", "-f") { Description = "Keep waiting for new events (Ctrl-C ends)" };
+    private static readonly Option<long?> After = new("--after") { Description = "Only events after this offset (default: the last -n events)" };
+    private static readonly Option<int> Lines = new("--lines", "-n") { Description = "How many of the latest events to show first (default 20)", DefaultValueFactory = _ => 20 };
+    private static readonly Option<bool> Follow = new("--follow", "-f") { Description = "Keep waiting for new events (Ctrl-C ends); waits for the ledger to appear if it does not exist yet" };
     private static readonly Option<string?> Run = new("--run") { Description = "Only this run" };
     private static readonly Option<string?> Kind = new("--kind") { Description = "Only this kind" };
     private static readonly Option<string?> Actor = new("--actor") { Description = "Only this actor" };
@@ -15,37 +16,76 @@ internal static class TailCommand
     public static Command Create()
     {
         var command = new Command("tail", "Print the latest events, or those after an offset; with --follow, keep printing new ones as they arrive.\n\n"
-            + "Examples:\n  agentledger tail\n  agentledger tail --follow --kind agent.spoke\n  agentledger tail --after 0 --run demo-7-1 --json")
+            + "Examples:\n  agentledger tail -n 50\n  agentledger tail --follow --kind agent.spoke\n  agentledger tail --after 0 --run demo-7-1 --json")
         {
-            After, Follow, Run, Kind, Actor, Model, Session,
+            After, Lines, Follow, Run, Kind, Actor, Model, Session,
         };
         CommandAction.Set(command, async (context, cancellationToken) =>
         {
-            await using var ledger = await context.OpenForReadingAsync(cancellationToken);
-            var after = context.Get(After) ?? Math.Max(0, await ledger.LatestOffsetAsync(cancellationToken) - 20);
-            if (after < 0)
+            var follow = context.Get(Follow);
+            var lines = context.Get(Lines);
+            if (lines < 0)
+            {
+                throw new UsageException("--lines must be 0 or more");
+            }
+
+            if (context.Get(After) < 0)
             {
                 throw new UsageException("--after must be 0 or more");
             }
 
-            var query = new EventQuery
+            await using var ledger = follow ? await context.OpenWhenItExistsAsync(cancellationToken) : await context.OpenForReadingAsync(cancellationToken);
+            var filters = new EventQuery
             {
-                After = after,
                 RunId = context.Get(Run),
                 Kind = context.Get(Kind),
                 Actor = context.Get(Actor),
                 ModelId = context.Get(Model),
                 SessionId = context.Get(Session),
             };
-            var events = context.Get(Follow) ? ledger.FollowAsync(query, cancellationToken) : ledger.ReadAsync(query, cancellationToken);
+
+            long after;
+            if (context.Get(After) is { } given)
+            {
+                after = given;
+            }
+            else
+            {
+                // The last N matching events, read backwards: exact with filters, whatever the offsets' gaps.
+                var latest = await ledger.LatestOffsetAsync(cancellationToken);
+                var last = new List<StoredEvent>(lines);
+                await foreach (var e in ledger.ReadBackwardAsync(filters with { UpTo = latest, Limit = lines }, cancellationToken))
+                {
+                    last.Add(e);
+                }
+
+                for (var i = last.Count - 1; i >= 0; i--)
+                {
+                    await WriteAsync(context, last[i], cancellationToken);
+                }
+
+                after = latest;
+                if (!follow)
+                {
+                    return Cli.Ok;
+                }
+            }
+
+            var query = filters with { After = after };
+            var events = follow ? ledger.FollowAsync(query, cancellationToken) : ledger.ReadAsync(query, cancellationToken);
             await foreach (var e in events)
             {
-                await Console.Out.WriteLineAsync(context.Json ? JsonlTrace.Write(e) : Render.Line(e));
-                await Console.Out.FlushAsync(cancellationToken);
+                await WriteAsync(context, e, cancellationToken);
             }
 
             return Cli.Ok;
         });
         return command;
+    }
+
+    private static async Task WriteAsync(CommandContext context, StoredEvent e, CancellationToken cancellationToken)
+    {
+        await Console.Out.WriteLineAsync(context.Json ? JsonlTrace.Write(e) : Render.Line(e));
+        await Console.Out.FlushAsync(cancellationToken);
     }
 }

@@ -117,7 +117,7 @@ public sealed record RunSummary
     }
 
     /// <summary>Folds one run's events, read through the backend's (run_id, offset) index.</summary>
-    public static async Task<RunSummary> SummarizeAsync(ILedger ledger, string runId, CancellationToken cancellationToken = default)
+    public static async Task<RunSummary> SummarizeAsync(ILedgerReader ledger, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var summary = Empty(runId);

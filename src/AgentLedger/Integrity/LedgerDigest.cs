@@ -9,12 +9,12 @@ public sealed record LedgerDigest(long Count, long LatestOffset, string Sha256)
 {
     public override string ToString() => $"{Count} events, latest offset {LatestOffset}, sha256 {Sha256}";
 
-    /// <summary>Streams the whole ledger once, in constant memory.</summary>
-    public static async Task<LedgerDigest> ComputeAsync(ILedger ledger, CancellationToken cancellationToken = default)
+    /// <summary>Streams the ledger once, in constant memory: every event, or those up to offset <paramref name="upTo"/>.</summary>
+    public static async Task<LedgerDigest> ComputeAsync(ILedgerReader ledger, long? upTo = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         using var builder = new Builder();
-        await foreach (var stored in ledger.ReadAsync(EventQuery.All, cancellationToken).ConfigureAwait(false))
+        await foreach (var stored in ledger.ReadAsync(new EventQuery { UpTo = upTo }, cancellationToken).ConfigureAwait(false))
         {
             builder.Add(stored);
         }

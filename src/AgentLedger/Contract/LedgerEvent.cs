@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AgentLedger.Storage;
 
 namespace AgentLedger;
 
@@ -11,13 +12,19 @@ namespace AgentLedger;
 public sealed partial class LedgerEvent
 {
     /// <summary>The rule every <see cref="Kind"/> must match: dot-namespaced lower-case words.</summary>
-    public const string KindPattern = @"^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+$";
+    public const string KindPattern = @"^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+\z";
 
     /// <summary>The rule a <see cref="SessionId"/> must match after trimming; anything else becomes null.</summary>
-    public const string SessionIdPattern = "^[A-Za-z0-9._-]{1,64}$";
+    public const string SessionIdPattern = @"^[A-Za-z0-9._-]{1,64}\z";
 
     /// <summary>The longest id a store accepts (the reference's <c>varchar(64)</c>).</summary>
     public const int MaxIdLength = 64;
+
+    /// <summary>
+    /// The longest <c>run_id</c>, <c>kind</c>, <c>actor</c>, <c>model_profile</c> or <c>model_id</c>: these are
+    /// indexed, and every backend must give the same answer (PostgreSQL's index refuses entries over ~2,700 bytes).
+    /// </summary>
+    public const int MaxIndexedLength = 512;
 
     private JsonElement? _payloadElement;
 
@@ -37,18 +44,18 @@ public sealed partial class LedgerEvent
         string? modelId = null)
     {
         Id = id is null ? Guid.NewGuid().ToString() : ValidateId(id);
-        RunId = RequireText(runId, "run_id");
+        RunId = Bounded(RequireText(runId, "run_id"), "run_id");
         Turn = turn >= 0 ? turn : throw new InvalidEventException("turn", "≥ 0", $"must be 0 or more, got {turn}");
-        Kind = ValidateKind(kind);
-        Actor = RequireText(actor, "actor");
+        Kind = Bounded(ValidateKind(kind), "kind");
+        Actor = Bounded(RequireText(actor, "actor"), "actor");
         Payload = PayloadJson.Validate(payload);
         CreatedAt = Timestamps.ToStoredPrecision(createdAt ?? DateTimeOffset.UtcNow);
         SchemaVersion = schemaVersion >= 1
             ? schemaVersion
             : throw new InvalidEventException("schema_version", "≥ 1", $"must be 1 or more, got {schemaVersion}");
         SessionId = NormalizeSessionId(sessionId);
-        ModelProfile = Optional(modelProfile);
-        ModelId = Optional(modelId);
+        ModelProfile = Bounded(Optional(modelProfile), "model_profile");
+        ModelId = Bounded(Optional(modelId), "model_id");
     }
 
     /// <summary>Builds and validates an event from a payload object.</summary>
@@ -190,6 +197,12 @@ public sealed partial class LedgerEvent
 
     private static string RequireText(string? value, string field)
         => string.IsNullOrWhiteSpace(value) ? throw new InvalidEventException(field, "non-empty", "must not be empty") : value;
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private static string? Bounded(string? value, string field)
+        => value is null || value.Length <= MaxIndexedLength
+            ? value
+            : throw new InvalidEventException(field, $"at most {MaxIndexedLength} characters", $"is {value.Length} characters long; at most {MaxIndexedLength} are allowed");
 
     private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

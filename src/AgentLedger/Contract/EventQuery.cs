@@ -2,18 +2,31 @@ namespace AgentLedger;
 
 /// <summary>
 /// Which events to read: those after an offset, optionally up to one, filtered by any of the fields
-/// (all given filters must match), at most <see cref="Limit"/> of them. Always in offset order.
+/// (all given filters must match), at most <see cref="Limit"/> of them. Checked when it is built: a
+/// negative offset or limit is an <see cref="ArgumentOutOfRangeException"/> right there.
 /// </summary>
 public sealed record EventQuery
 {
+    private readonly long _after;
+    private readonly long? _upTo;
+    private readonly int? _limit;
+
     /// <summary>Everything, from the start.</summary>
     public static EventQuery All { get; } = new();
 
     /// <summary>Only events with an offset greater than this (0: from the start).</summary>
-    public long After { get; init; }
+    public long After
+    {
+        get => _after;
+        init => _after = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(After), value, "offsets start at 1; After must be 0 or more");
+    }
 
     /// <summary>Only events with an offset at most this (null: to the end).</summary>
-    public long? UpTo { get; init; }
+    public long? UpTo
+    {
+        get => _upTo;
+        init => _upTo = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(UpTo), value, "UpTo must be 0 or more");
+    }
 
     public string? RunId { get; init; }
 
@@ -28,7 +41,14 @@ public sealed record EventQuery
     public string? ModelProfile { get; init; }
 
     /// <summary>At most this many events (null: no limit).</summary>
-    public int? Limit { get; init; }
+    public int? Limit
+    {
+        get => _limit;
+        init => _limit = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Limit), value, "Limit must be 0 or more");
+    }
+
+    /// <summary>The last <paramref name="count"/> events (read them with <see cref="ILedgerReader.ReadBackwardAsync"/>).</summary>
+    public static EventQuery Last(int count) => new() { Limit = count };
 
     /// <summary>Whether <paramref name="stored"/> satisfies every bound and filter but the limit.</summary>
     public bool Matches(StoredEvent stored)
@@ -43,18 +63,5 @@ public sealed record EventQuery
             && (SessionId is null || SessionId == e.SessionId)
             && (ModelId is null || ModelId == e.ModelId)
             && (ModelProfile is null || ModelProfile == e.ModelProfile);
-    }
-
-    internal void Validate()
-    {
-        if (After < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(After), After, "offsets start at 1; After must be 0 or more");
-        }
-
-        if (Limit < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "Limit must be 0 or more");
-        }
     }
 }

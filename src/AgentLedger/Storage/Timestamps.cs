@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace AgentLedger;
+namespace AgentLedger.Storage;
 
 /// <summary>
-/// The one text spelling of <c>created_at</c> that both AgentLedger and the reference read:
+/// For backends and traces: the one text spelling of <c>created_at</c> that both AgentLedger and the reference read:
 /// <c>2026-06-07T10:11:12.123456+00:00</c> (six fraction digits, explicit UTC offset).
 /// </summary>
 public static class Timestamps

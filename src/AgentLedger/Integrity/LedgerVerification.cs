@@ -14,14 +14,11 @@ public static class LedgerVerification
 {
     private const int MaxListed = 100;
 
-    /// <summary>The newest store layout versions this build knows, per backend.</summary>
-    public static int MaxKnownSchemaVersion => 1;
-
     /// <summary>
     /// Offsets increasing and unique, ids unique, payloads JSON objects, kinds well-formed, turn and
     /// schema version in range, times readable, the store's layout version known; plus the digest.
     /// </summary>
-    public static async Task<VerificationReport> VerifyAsync(ILedger ledger, CancellationToken cancellationToken = default)
+    public static async Task<VerificationReport> VerifyAsync(ILedgerReader ledger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var problems = new List<string>();
@@ -35,9 +32,9 @@ public static class LedgerVerification
             }
         }
 
-        if (ledger.Description.SchemaVersion > MaxKnownSchemaVersion)
+        if (ledger.Description.SchemaVersion > ledger.Description.MaxKnownSchemaVersion)
         {
-            Problem($"the store's layout version {ledger.Description.SchemaVersion} is newer than this build knows ({MaxKnownSchemaVersion})");
+            Problem($"the store's layout version {ledger.Description.SchemaVersion} is newer than this build knows ({ledger.Description.MaxKnownSchemaVersion})");
         }
 
         // 8 bytes of SHA-256 per id: memory of a few dozen bytes per event, and a collision is ~1e-8 at 10^6 events.

@@ -19,7 +19,7 @@ public static class LedgerStats
     public const string None = "(none)";
 
     public static async Task<IReadOnlyList<StatsRow>> ComputeAsync(
-        ILedger ledger, StatsGrouping grouping, EventQuery? query = null, CancellationToken cancellationToken = default)
+        ILedgerReader ledger, StatsGrouping grouping, EventQuery? query = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var groups = new Dictionary<string, (long Events, long Tokens)>(StringComparer.Ordinal);

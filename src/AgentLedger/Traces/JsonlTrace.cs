@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AgentLedger.Storage;
 
 namespace AgentLedger;
 
@@ -32,7 +33,7 @@ public static class JsonlTrace
     }
 
     /// <summary>Writes the event as one JSON object; <paramref name="offset"/> is left out when null.</summary>
-    public static void WriteObject(Utf8JsonWriter writer, LedgerEvent e, long? offset)
+    internal static void WriteObject(Utf8JsonWriter writer, LedgerEvent e, long? offset)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(e);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AgentLedger.Storage;
 
 namespace AgentLedger;
 
@@ -16,26 +17,28 @@ public sealed class InMemoryLedger : ILedger
     private readonly Dictionary<string, StoredEvent> _byId = new(StringComparer.Ordinal);
     private readonly List<string> _runs = [];
     private readonly Dictionary<string, List<StoredEvent>> _byRun = new(StringComparer.Ordinal);
-    private readonly AppendSignal _signal = new();
+    private readonly ChangeNotifier _notifier = new(probe: null, Timeout.InfiniteTimeSpan);
 
     // Like SQLite's AUTOINCREMENT and a PostgreSQL sequence: offsets are never reused, even after a reset.
     private long _lastOffset;
 
-    public LedgerDescription Description { get; } = new("memory", ":memory:", 0);
+    public LedgerDescription Description { get; } = new("memory", ":memory:", 0, 0);
 
     public ValueTask<AppendResult> AppendAsync(LedgerEvent ledgerEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledgerEvent);
         cancellationToken.ThrowIfCancellationRequested();
+        var measurement = LedgerTelemetry.StartAppend(this, "append", 1);
         AppendResult result;
         lock (_gate)
         {
             result = AppendLocked(ledgerEvent);
         }
 
+        measurement.Complete(new ReadOnlySpan<AppendResult>(in result));
         if (result.IsAppended)
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return ValueTask.FromResult(result);
@@ -43,23 +46,22 @@ public sealed class InMemoryLedger : ILedger
 
     public ValueTask<IReadOnlyList<AppendResult>> AppendBatchAsync(IEnumerable<LedgerEvent> events, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(events);
-
-        // Materialise first: an enumerator that throws half-way must leave the ledger untouched.
-        var batch = events.ToList();
+        var batch = StoredRow.Materialize(events);
         cancellationToken.ThrowIfCancellationRequested();
+        var measurement = LedgerTelemetry.StartAppend(this, "append_batch", batch.Count);
         var results = new AppendResult[batch.Count];
         lock (_gate)
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                results[i] = AppendLocked(batch[i] ?? throw new ArgumentException("a batch must not contain null", nameof(events)));
+                results[i] = AppendLocked(batch[i]);
             }
         }
 
+        measurement.Complete(results);
         if (Array.Exists(results, r => r.IsAppended))
         {
-            _signal.Notify();
+            _notifier.Notify();
         }
 
         return ValueTask.FromResult<IReadOnlyList<AppendResult>>(results);
@@ -68,7 +70,6 @@ public sealed class InMemoryLedger : ILedger
     public async IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Validate();
         var remaining = query.Limit ?? int.MaxValue;
         var after = query.After;
         var chunk = new List<StoredEvent>(ReadChunk);
@@ -82,7 +83,7 @@ public sealed class InMemoryLedger : ILedger
             lock (_gate)
             {
                 // One run's events come from its own list: a run read does not scan the log.
-                var source = query.RunId is null ? _events : _byRun.GetValueOrDefault(query.RunId) ?? [];
+                var source = SourceFor(query);
                 var i = FirstIndexAfter(source, after);
                 for (var scanned = 0; i < source.Count && scanned < ScanChunk; i++, scanned++)
                 {
@@ -101,6 +102,53 @@ public sealed class InMemoryLedger : ILedger
                 }
 
                 exhausted = i >= source.Count;
+            }
+
+            foreach (var stored in chunk)
+            {
+                yield return stored;
+                if (--remaining == 0)
+                {
+                    yield break;
+                }
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var remaining = query.Limit ?? int.MaxValue;
+        var upTo = query.UpTo ?? long.MaxValue;
+        var chunk = new List<StoredEvent>(ReadChunk);
+        var exhausted = false;
+        while (remaining > 0 && !exhausted)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            chunk.Clear();
+            lock (_gate)
+            {
+                var source = SourceFor(query);
+                var i = FirstIndexAfter(source, upTo) - 1;
+                for (var scanned = 0; i >= 0 && scanned < ScanChunk; i--, scanned++)
+                {
+                    var stored = source[i];
+                    if (stored.Offset <= query.After)
+                    {
+                        i = -1;
+                        break;
+                    }
+
+                    upTo = stored.Offset - 1;
+                    if (query.Matches(stored))
+                    {
+                        chunk.Add(stored);
+                    }
+                }
+
+                exhausted = i < 0;
             }
 
             foreach (var stored in chunk)
@@ -135,6 +183,7 @@ public sealed class InMemoryLedger : ILedger
 
     public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             return ValueTask.FromResult(_events.Count == 0 ? 0 : _events[^1].Offset);
@@ -143,6 +192,7 @@ public sealed class InMemoryLedger : ILedger
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             return ValueTask.FromResult((long)_events.Count);
@@ -150,7 +200,7 @@ public sealed class InMemoryLedger : ILedger
     }
 
     public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
-        => FollowLoop.RunAsync(this, query, () => _signal.Next, Timeout.InfiniteTimeSpan, cancellationToken);
+        => FollowLoop.RunAsync(this, query, _notifier, cancellationToken);
 
     public ValueTask ResetAsync(CancellationToken cancellationToken = default)
     {
@@ -165,39 +215,72 @@ public sealed class InMemoryLedger : ILedger
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RestoreAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<ImportResult> ImportAsync(IAsyncEnumerable<LedgerEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+
+        // Memory is the store here, so staging the stream costs nothing extra: take it whole, then commit it under the lock.
+        var staged = new List<LedgerEvent>();
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            staged.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {staged.Count} is null); nothing was written", nameof(events)));
+        }
+
+        var results = await AppendBatchAsync(staged, cancellationToken).ConfigureAwait(false);
+        progress?.Report(results.Count);
+        long appended = 0, duplicates = 0;
+        foreach (var r in results)
+        {
+            appended += r.IsAppended ? 1 : 0;
+            duplicates += r.Outcome == AppendOutcome.Duplicate ? 1 : 0;
+        }
+
+        return new ImportResult(appended, duplicates, results.Count - appended - duplicates);
+    }
+
+    public async ValueTask<long> RestoreAsync(IAsyncEnumerable<StoredEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var staged = new List<StoredEvent>();
+        await foreach (var stored in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            staged.Add(stored ?? throw new ArgumentException("a restore must not contain null; nothing was written", nameof(events)));
+        }
+
         lock (_gate)
         {
             var latest = _events.Count == 0 ? 0 : _events[^1].Offset;
             var ids = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var stored in events)
+            foreach (var stored in staged)
             {
                 if (stored.Offset <= latest)
                 {
-                    throw new LedgerException($"cannot restore offset {stored.Offset}: offsets must increase past {latest}");
+                    throw new RestoreConflictException(Description.Location, stored.Offset, stored.Event.Id, $"cannot restore offset {stored.Offset}: offsets must increase past {latest}");
                 }
 
                 if (_byId.ContainsKey(stored.Event.Id) || !ids.Add(stored.Event.Id))
                 {
-                    throw new LedgerException($"cannot restore event {stored.Event.Id}: its id is already stored");
+                    throw new RestoreConflictException(Description.Location, stored.Offset, stored.Event.Id, $"cannot restore event {stored.Event.Id}: its id is already stored");
                 }
 
                 latest = stored.Offset;
             }
 
-            foreach (var stored in events)
+            foreach (var stored in staged)
             {
                 Store(stored);
             }
         }
 
-        _signal.Notify();
-        return ValueTask.CompletedTask;
+        progress?.Report(staged.Count);
+        _notifier.Notify();
+        return staged.Count;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync() => await _notifier.DisposeAsync().ConfigureAwait(false);
+
+    private List<StoredEvent> SourceFor(EventQuery query)
+        => query.RunId is null ? _events : _byRun.GetValueOrDefault(query.RunId) ?? [];
 
     private AppendResult AppendLocked(LedgerEvent ledgerEvent)
     {
@@ -205,6 +288,11 @@ public sealed class InMemoryLedger : ILedger
         {
             var outcome = existing.Event.HasSameContentAs(ledgerEvent) ? AppendOutcome.Duplicate : AppendOutcome.Conflict;
             return new AppendResult(ledgerEvent.Id, outcome, existing.Offset);
+        }
+
+        if (_lastOffset == long.MaxValue)
+        {
+            throw new LedgerStorageException(LedgerErrorKind.InvalidData, Description.Location, "no offset is left: the latest offset is the largest a ledger can hold");
         }
 
         var stored = new StoredEvent(_lastOffset + 1, ledgerEvent);

@@ -1,33 +1,35 @@
 using System.Runtime.CompilerServices;
 
-namespace AgentLedger;
+namespace AgentLedger.Storage;
 
-/// <summary>The follow loop shared by every backend.</summary>
+/// <summary>The follow loop every backend can use: catch up, then wait on the ledger's one <see cref="ChangeNotifier"/>.</summary>
 /// <remarks>
 /// Each pass reads the latest offset first, then the matching events up to it, then moves past it
-/// even when a filter matched none. That is exact only because every backend makes offsets visible
-/// in order (no later commit can carry a lower offset), which the conformance suite checks.
+/// even when a filter matched none. That is exact only when offsets become visible in order (no later
+/// commit can carry a lower offset), which the conformance suite checks for every backend.
 /// </remarks>
-internal static class FollowLoop
+public static class FollowLoop
 {
     public static async IAsyncEnumerable<StoredEvent> RunAsync(
-        ILedger ledger,
+        ILedgerReader ledger,
         EventQuery query,
-        Func<Task> nextSignal,
-        TimeSpan pollInterval,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        ChangeNotifier notifier,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(query);
-        query.Validate();
+        ArgumentNullException.ThrowIfNull(notifier);
+        using var watch = notifier.Watch();
         var after = query.After;
         long remaining = query.Limit ?? long.MaxValue;
         while (remaining > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var wakeUp = nextSignal();
+            var wakeUp = notifier.Next;
             var latest = await ledger.LatestOffsetAsync(cancellationToken).ConfigureAwait(false);
             if (latest > after)
             {
+                LedgerTelemetry.RecordFollowLag(ledger, latest - after);
                 var pass = query with { After = after, UpTo = latest, Limit = remaining > int.MaxValue ? null : (int)remaining };
                 await foreach (var stored in ledger.ReadAsync(pass, cancellationToken).ConfigureAwait(false))
                 {
@@ -42,22 +44,7 @@ internal static class FollowLoop
                 continue;
             }
 
-            await WaitAsync(wakeUp, pollInterval, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task WaitAsync(Task wakeUp, TimeSpan pollInterval, CancellationToken cancellationToken)
-    {
-        if (pollInterval == Timeout.InfiniteTimeSpan)
-        {
             await wakeUp.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return;
         }
-
-        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(pollInterval, delayCancellation.Token);
-        await Task.WhenAny(wakeUp, delay).ConfigureAwait(false);
-        await delayCancellation.CancelAsync().ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
     }
 }

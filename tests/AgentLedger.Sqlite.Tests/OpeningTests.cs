@@ -1,0 +1,61 @@
+using AgentLedger.Postgres;
+using Xunit;
+
+namespace AgentLedger.Sqlite.Tests;
+
+/// <summary>Which backend a location goes to, with both backends on the builder, and what may be printed of it.</summary>
+public sealed class OpeningTests
+{
+    private static readonly LedgerBuilder Both = Ledger.Create().UseSqlite().UsePostgres();
+
+    [Theory]
+    [InlineData(":memory:", "memory")]
+    [InlineData("agentledger.db", "sqlite")]
+    [InlineData("/var/lib/runs.db", "sqlite")]
+    [InlineData("runs;v=2.db", "sqlite")]
+    [InlineData("a=b.db", "sqlite")]
+    [InlineData("sqlite:///relative.db", "sqlite")]
+    [InlineData("sqlite:////absolute/path.db", "sqlite")]
+    [InlineData("sqlite://", "sqlite")]
+    [InlineData("postgresql://u:p@h:5432/db", "postgres")]
+    [InlineData("postgres://u@h/db", "postgres")]
+    [InlineData("postgresql+psycopg://u:p@h/db?sslmode=require", "postgres")]
+    [InlineData("Host=localhost;Database=x;Username=u;Password=p", "postgres")]
+    [InlineData("host=localhost;database=x", "postgres")]
+    public void Each_accepted_form_goes_to_its_backend(string url, string backend)
+        => Assert.Equal(backend, Both.ProviderFor(url).Name);
+
+    [Theory]
+    [InlineData("mysql://u:p@h/db")]
+    [InlineData("http://example.com/ledger")]
+    public void An_unknown_scheme_is_refused_listing_the_accepted_forms(string url)
+    {
+        var error = Assert.Throws<LedgerConfigurationException>(() => Both.ProviderFor(url));
+
+        Assert.Contains("accepted forms", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sqlite:///", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(":p@", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sqlite://host/x.db")]
+    [InlineData("sqlite:x.db")]
+    public async Task A_malformed_sqlite_url_is_a_configuration_error(string url)
+        => await Assert.ThrowsAsync<LedgerConfigurationException>(async () => await Both.OpenAsync(url, cancellationToken: TestContext.Current.CancellationToken));
+
+    [Theory]
+    [InlineData("postgresql://user:s3cr%40t@host:5432/db", "postgresql://user:***@host:5432/db")]
+    [InlineData("postgresql://user:s3c/r?t@host/db", "postgresql://user:***@host/db")]
+    [InlineData("postgresql://user@host/db?password=s3cret&sslmode=require", "postgresql://user@host/db?password=***&sslmode=require")]
+    [InlineData("postgres://user@host/db", "postgres://user@host/db")]
+    [InlineData("Host=h;Password=s3cret;Database=d", "Host=h;Password=***;Database=d")]
+    [InlineData("Host=h;PSW=s3cret;Database=d", "Host=h;Password=***;Database=d")]
+    [InlineData("Host=h;Password='s3;cret';Database=d", "Host=h;Password=***;Database=d")]
+    public void What_is_printed_of_a_location_never_holds_the_password(string url, string display)
+    {
+        var shown = Both.Describe(url);
+
+        Assert.Equal(display, shown);
+        Assert.DoesNotContain("s3c", shown, StringComparison.Ordinal);
+    }
+}
