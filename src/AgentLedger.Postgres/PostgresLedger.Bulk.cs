@@ -4,8 +4,11 @@ namespace AgentLedger.Postgres;
 
 public sealed partial class PostgresLedger
 {
-    /// <summary>Events sent per statement during an import or restore: bounds memory, not the transaction.</summary>
+    /// <summary>At most this many events per statement during an import or restore: bounds memory, not the transaction.</summary>
     private const int BulkChunk = 1000;
+
+    /// <summary>And at most about this many characters of payload: a thousand 100 KB payloads would be 200 MB in memory.</summary>
+    private const long BulkChunkChars = 2_000_000;
 
     /// <summary>
     /// One transaction for the whole stream, fed a chunk at a time: memory stays bounded and anything that
@@ -22,6 +25,7 @@ public sealed partial class PostgresLedger
             await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             var chunk = new List<LedgerEvent>(BulkChunk);
+            long chunkChars = 0;
             var locked = false;
             async Task FlushAsync()
             {
@@ -45,13 +49,15 @@ public sealed partial class PostgresLedger
 
                 measurement.Complete(results);
                 chunk.Clear();
+                chunkChars = 0;
                 progress?.Report(appended + duplicates + conflicts);
             }
 
             await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
             {
                 chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {appended + duplicates + conflicts + chunk.Count} is null); nothing was written", nameof(events)));
-                if (chunk.Count == BulkChunk)
+                chunkChars += e.Payload.Length;
+                if (chunk.Count == BulkChunk || chunkChars >= BulkChunkChars)
                 {
                     await FlushAsync().ConfigureAwait(false);
                 }
@@ -99,6 +105,7 @@ public sealed partial class PostgresLedger
             }
 
             var chunk = new List<StoredEvent>(BulkChunk);
+            long chunkChars = 0;
             async Task FlushAsync()
             {
                 if (chunk.Count == 0)
@@ -127,6 +134,7 @@ public sealed partial class PostgresLedger
 
                 written += chunk.Count;
                 chunk.Clear();
+                chunkChars = 0;
                 progress?.Report(written);
             }
 
@@ -146,7 +154,8 @@ public sealed partial class PostgresLedger
 
                 latest = stored.Offset;
                 chunk.Add(stored);
-                if (chunk.Count == BulkChunk)
+                chunkChars += stored.Event.Payload.Length;
+                if (chunk.Count == BulkChunk || chunkChars >= BulkChunkChars)
                 {
                     seen.Clear();
                     await FlushAsync().ConfigureAwait(false);

@@ -8,6 +8,9 @@ public sealed partial class SqliteLedger
     /// <summary>Events handled per look-up of stored ids during an import: bounds memory, not the transaction.</summary>
     private const int ImportChunk = 1000;
 
+    /// <summary>And at most about this many characters of payload per chunk, whatever the payloads' size.</summary>
+    private const long ImportChunkChars = 2_000_000;
+
     /// <summary>
     /// One IMMEDIATE transaction for the whole stream, fed a chunk at a time: memory stays bounded, and
     /// anything that fails (a bad event, a full disk, a cancelled token) rolls everything back. Other
@@ -26,11 +29,13 @@ public sealed partial class SqliteLedger
             try
             {
                 var chunk = new List<LedgerEvent>(ImportChunk);
+                long chunkChars = 0;
                 var results = new AppendResult[ImportChunk];
                 await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
                     chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {appended + duplicates + conflicts + chunk.Count} is null); nothing was written", nameof(events)));
-                    if (chunk.Count == ImportChunk)
+                    chunkChars += e.Payload.Length;
+                    if (chunk.Count == ImportChunk || chunkChars >= ImportChunkChars)
                     {
                         Flush();
                     }
@@ -69,6 +74,7 @@ public sealed partial class SqliteLedger
 
                     measurement.Complete(span);
                     chunk.Clear();
+                    chunkChars = 0;
                     progress?.Report(appended + duplicates + conflicts);
                 }
             }
