@@ -9,6 +9,12 @@ public sealed partial class PostgresLedger
     private const int MaxResumesWithoutProgress = 8;
 
     /// <summary>
+    /// Rows per statement. Every statement carries a LIMIT so the planner keeps the ordered index scan (a
+    /// generic plan of an unbounded <c>offset &gt; $1</c> chose a sort); rows still stream one at a time.
+    /// </summary>
+    private const int StatementRows = 100_000;
+
+    /// <summary>
     /// One statement, streamed straight off the data reader: memory holds one row, whatever the read's size.
     /// A dropped connection resumes the read after the last event yielded (offsets order it), so a caller
     /// sees every event once.
@@ -22,14 +28,20 @@ public sealed partial class PostgresLedger
         var resumes = 0;
         while (remaining > 0)
         {
-            var page = rest with { Limit = remaining > int.MaxValue ? null : (int)remaining };
+            var page = rest with { Limit = (int)Math.Min(remaining, StatementRows) };
+            var rows = 0;
             await using var cursor = await WithRetryAsync((_, ct) => Cursor.OpenAsync(_dataSource, page, backward, ct), cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 var step = await cursor.NextAsync(Display, cancellationToken).ConfigureAwait(false);
                 if (step == Cursor.Step.End)
                 {
-                    yield break;
+                    if (rows < page.Limit)
+                    {
+                        yield break;
+                    }
+
+                    break; // a full statement: the next one continues after the last event
                 }
 
                 if (step == Cursor.Step.Dropped)
@@ -44,6 +56,7 @@ public sealed partial class PostgresLedger
                 }
 
                 resumes = 0;
+                rows++;
                 var row = cursor.Current;
                 yield return row;
                 remaining--;
