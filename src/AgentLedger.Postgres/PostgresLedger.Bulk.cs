@@ -19,7 +19,7 @@ public sealed partial class PostgresLedger
     {
         ArgumentNullException.ThrowIfNull(events);
         RequireWritable();
-        long appended = 0, duplicates = 0, conflicts = 0;
+        var tally = new AppendTally();
         await OnceAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -37,25 +37,16 @@ public sealed partial class PostgresLedger
                 var measurement = LedgerTelemetry.StartAppend(this, "import", chunk.Count);
                 var (results, _) = await AppendChunkAsync(connection, transaction, chunk, attempt: 0, takeLock: !locked, ct).ConfigureAwait(false);
                 locked = true;
-                foreach (var r in results)
-                {
-                    switch (r.Outcome)
-                    {
-                        case AppendOutcome.Appended: appended++; break;
-                        case AppendOutcome.Duplicate: duplicates++; break;
-                        default: conflicts++; break;
-                    }
-                }
-
+                tally.Add(results);
                 measurement.Complete(results);
                 chunk.Clear();
                 chunkChars = 0;
-                progress?.Report(appended + duplicates + conflicts);
+                progress?.Report(tally.Total);
             }
 
             await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
             {
-                chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {appended + duplicates + conflicts + chunk.Count} is null); nothing was written", nameof(events)));
+                chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {tally.Total + chunk.Count} is null); nothing was written", nameof(events)));
                 chunkChars += e.Payload.Length;
                 if (chunk.Count == BulkChunk || chunkChars >= BulkChunkChars)
                 {
@@ -64,7 +55,7 @@ public sealed partial class PostgresLedger
             }
 
             await FlushAsync().ConfigureAwait(false);
-            if (appended > 0)
+            if (tally.Appended > 0)
             {
                 await NotifyAsync(connection, transaction, ct).ConfigureAwait(false);
             }
@@ -72,12 +63,12 @@ public sealed partial class PostgresLedger
             await transaction.CommitAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
-        if (appended > 0)
+        if (tally.Appended > 0)
         {
             _notifier.Notify();
         }
 
-        return new ImportResult(appended, duplicates, conflicts);
+        return tally.ToImportResult();
     }
 
     public async ValueTask<long> RestoreAsync(IAsyncEnumerable<StoredEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AgentLedger.Storage;
 using Npgsql;
 
 namespace AgentLedger.Postgres;
@@ -97,7 +98,7 @@ public sealed partial class PostgresLedger
                     command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
                 }
 
-                foreach (var (_, value) in PostgresSql.Filters(query))
+                foreach (var (_, value) in EnvelopeColumns.Filters(query))
                 {
                     if (value is not null)
                     {

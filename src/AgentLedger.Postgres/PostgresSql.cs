@@ -166,7 +166,7 @@ internal static class PostgresSql
             sql.Append(" AND \"offset\" <= $").Append(++n);
         }
 
-        foreach (var (column, value) in Filters(query))
+        foreach (var (column, value) in EnvelopeColumns.Filters(query))
         {
             if (value is not null)
             {
@@ -184,15 +184,4 @@ internal static class PostgresSql
     }
 
     public static string Quote(string column) => column == "offset" ? "\"offset\"" : column;
-
-    /// <summary>The filters in the order <see cref="Select"/> numbers their parameters.</summary>
-    public static IEnumerable<(string Column, string? Value)> Filters(EventQuery query) =>
-    [
-        ("run_id", query.RunId),
-        ("kind", query.Kind),
-        ("actor", query.Actor),
-        ("session_id", query.SessionId),
-        ("model_id", query.ModelId),
-        ("model_profile", query.ModelProfile),
-    ];
 }

@@ -20,7 +20,7 @@ public sealed partial class SqliteLedger
     {
         ArgumentNullException.ThrowIfNull(events);
         var writer = RequireWriter();
-        long appended = 0, duplicates = 0, conflicts = 0;
+        var tally = new AppendTally();
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -33,7 +33,7 @@ public sealed partial class SqliteLedger
                 var results = new AppendResult[ImportChunk];
                 await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {appended + duplicates + conflicts + chunk.Count} is null); nothing was written", nameof(events)));
+                    chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {tally.Total + chunk.Count} is null); nothing was written", nameof(events)));
                     chunkChars += e.Payload.Length;
                     if (chunk.Count == ImportChunk || chunkChars >= ImportChunkChars)
                     {
@@ -62,20 +62,11 @@ public sealed partial class SqliteLedger
                         AppendBatchLocked(chunk, results.AsSpan(0, chunk.Count), transaction, cancellationToken);
                         return 0;
                     });
-                    foreach (var r in span)
-                    {
-                        switch (r.Outcome)
-                        {
-                            case AppendOutcome.Appended: appended++; break;
-                            case AppendOutcome.Duplicate: duplicates++; break;
-                            default: conflicts++; break;
-                        }
-                    }
-
+                    tally.Add(span);
                     measurement.Complete(span);
                     chunk.Clear();
                     chunkChars = 0;
-                    progress?.Report(appended + duplicates + conflicts);
+                    progress?.Report(tally.Total);
                 }
             }
             finally
@@ -88,12 +79,12 @@ public sealed partial class SqliteLedger
             _writeGate.Release();
         }
 
-        if (appended > 0)
+        if (tally.Appended > 0)
         {
             _notifier.Notify();
         }
 
-        return new ImportResult(appended, duplicates, conflicts);
+        return tally.ToImportResult();
     }
 
     public async ValueTask<long> RestoreAsync(IAsyncEnumerable<StoredEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)

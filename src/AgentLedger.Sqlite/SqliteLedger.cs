@@ -265,7 +265,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             var command = session.Command(SqliteSql.Select(_columns, query, backward));
             command.Parameters.AddWithValue("$after", query.After);
             AddOptional(command, "$up_to", query.UpTo);
-            foreach (var (column, value) in SqliteSql.Filters(query))
+            foreach (var (column, value) in EnvelopeColumns.Filters(query))
             {
                 AddOptional(command, SqliteSql.Parameter(column), value);
             }

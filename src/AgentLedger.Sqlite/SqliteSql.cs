@@ -137,7 +137,7 @@ internal static class SqliteSql
             sql.Append(" AND \"offset\" <= $up_to");
         }
 
-        foreach (var (column, value) in Filters(query))
+        foreach (var (column, value) in EnvelopeColumns.Filters(query))
         {
             if (value is not null)
             {
@@ -153,17 +153,6 @@ internal static class SqliteSql
 
         return sql.ToString();
     }
-
-    /// <summary>The filters of a query, by column.</summary>
-    public static (string Column, string? Value)[] Filters(EventQuery query) =>
-    [
-        ("run_id", query.RunId),
-        ("kind", query.Kind),
-        ("actor", query.Actor),
-        ("session_id", query.SessionId),
-        ("model_id", query.ModelId),
-        ("model_profile", query.ModelProfile),
-    ];
 
     public static string Quote(string column) => column == "offset" ? "\"offset\"" : column;
 

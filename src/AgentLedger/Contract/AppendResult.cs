@@ -32,23 +32,40 @@ public sealed class AppendTally
 
     public long Total => Appended + Duplicates + Conflicts;
 
+    /// <summary>Counts one outcome: the one place outcomes are tallied.</summary>
+    public void Add(AppendResult result)
+    {
+        switch (result.Outcome)
+        {
+            case AppendOutcome.Appended:
+                Appended++;
+                break;
+            case AppendOutcome.Duplicate:
+                Duplicates++;
+                break;
+            default:
+                Conflicts++;
+                break;
+        }
+    }
+
     public void Add(IEnumerable<AppendResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
         {
-            switch (result.Outcome)
-            {
-                case AppendOutcome.Appended:
-                    Appended++;
-                    break;
-                case AppendOutcome.Duplicate:
-                    Duplicates++;
-                    break;
-                default:
-                    Conflicts++;
-                    break;
-            }
+            Add(result);
         }
     }
+
+    public void Add(ReadOnlySpan<AppendResult> results)
+    {
+        foreach (var result in results)
+        {
+            Add(result);
+        }
+    }
+
+    /// <summary>The totals as an import's result.</summary>
+    public ImportResult ToImportResult() => new(Appended, Duplicates, Conflicts);
 }

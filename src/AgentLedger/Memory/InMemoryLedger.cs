@@ -67,102 +67,11 @@ public sealed class InMemoryLedger : ILedger
         return ValueTask.FromResult<IReadOnlyList<AppendResult>>(results);
     }
 
-    public async IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var remaining = query.Limit ?? int.MaxValue;
-        var after = query.After;
-        var chunk = new List<StoredEvent>(ReadChunk);
-        var exhausted = false;
-        while (remaining > 0 && !exhausted)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            chunk.Clear();
+    public IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ScanAsync(query, backward: false, cancellationToken);
 
-            // Copy a bounded slice under the lock, yield it outside: a slow reader never blocks writers.
-            lock (_gate)
-            {
-                // One run's events come from its own list: a run read does not scan the log.
-                var source = SourceFor(query);
-                var i = FirstIndexAfter(source, after);
-                for (var scanned = 0; i < source.Count && scanned < ScanChunk; i++, scanned++)
-                {
-                    var stored = source[i];
-                    if (query.UpTo < stored.Offset)
-                    {
-                        i = source.Count;
-                        break;
-                    }
-
-                    after = stored.Offset;
-                    if (query.Matches(stored))
-                    {
-                        chunk.Add(stored);
-                    }
-                }
-
-                exhausted = i >= source.Count;
-            }
-
-            foreach (var stored in chunk)
-            {
-                yield return stored;
-                if (--remaining == 0)
-                {
-                    yield break;
-                }
-            }
-
-            await Task.Yield();
-        }
-    }
-
-    public async IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var remaining = query.Limit ?? int.MaxValue;
-        var upTo = query.UpTo ?? long.MaxValue;
-        var chunk = new List<StoredEvent>(ReadChunk);
-        var exhausted = false;
-        while (remaining > 0 && !exhausted)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            chunk.Clear();
-            lock (_gate)
-            {
-                var source = SourceFor(query);
-                var i = FirstIndexAfter(source, upTo) - 1;
-                for (var scanned = 0; i >= 0 && scanned < ScanChunk; i--, scanned++)
-                {
-                    var stored = source[i];
-                    if (stored.Offset <= query.After)
-                    {
-                        i = -1;
-                        break;
-                    }
-
-                    upTo = stored.Offset - 1;
-                    if (query.Matches(stored))
-                    {
-                        chunk.Add(stored);
-                    }
-                }
-
-                exhausted = i < 0;
-            }
-
-            foreach (var stored in chunk)
-            {
-                yield return stored;
-                if (--remaining == 0)
-                {
-                    yield break;
-                }
-            }
-
-            await Task.Yield();
-        }
-    }
+    public IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, CancellationToken cancellationToken = default)
+        => ScanAsync(query, backward: true, cancellationToken);
 
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -228,14 +137,9 @@ public sealed class InMemoryLedger : ILedger
 
         var results = await AppendBatchAsync(staged, cancellationToken).ConfigureAwait(false);
         progress?.Report(results.Count);
-        long appended = 0, duplicates = 0;
-        foreach (var r in results)
-        {
-            appended += r.IsAppended ? 1 : 0;
-            duplicates += r.Outcome == AppendOutcome.Duplicate ? 1 : 0;
-        }
-
-        return new ImportResult(appended, duplicates, results.Count - appended - duplicates);
+        var tally = new AppendTally();
+        tally.Add(results);
+        return tally.ToImportResult();
     }
 
     public async ValueTask<long> RestoreAsync(IAsyncEnumerable<StoredEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
@@ -278,6 +182,57 @@ public sealed class InMemoryLedger : ILedger
     }
 
     public async ValueTask DisposeAsync() => await _notifier.DisposeAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Copies a bounded slice under the lock and yields it outside, so a slow reader never blocks writers;
+    /// the window still to scan, (after, upTo], shrinks from the front (forwards) or the back (backwards).
+    /// </summary>
+    private async IAsyncEnumerable<StoredEvent> ScanAsync(EventQuery query, bool backward, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var remaining = query.Limit ?? int.MaxValue;
+        var (after, upTo) = (query.After, query.UpTo ?? long.MaxValue);
+        var chunk = new List<StoredEvent>(ReadChunk);
+        var exhausted = false;
+        while (remaining > 0 && !exhausted)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            chunk.Clear();
+            lock (_gate)
+            {
+                // One run's events come from its own list: a run read does not scan the log.
+                var source = SourceFor(query);
+                var (first, end) = (FirstIndexAfter(source, after), FirstIndexAfter(source, upTo));
+                var count = Math.Max(0, Math.Min(end - first, ScanChunk));
+                for (var k = 0; k < count; k++)
+                {
+                    var stored = source[backward ? end - 1 - k : first + k];
+                    if (query.Matches(stored))
+                    {
+                        chunk.Add(stored);
+                    }
+                }
+
+                if (count > 0)
+                {
+                    (after, upTo) = backward ? (after, source[end - count].Offset - 1) : (source[first + count - 1].Offset, upTo);
+                }
+
+                exhausted = end - first <= ScanChunk;
+            }
+
+            foreach (var stored in chunk)
+            {
+                yield return stored;
+                if (--remaining == 0)
+                {
+                    yield break;
+                }
+            }
+
+            await Task.Yield();
+        }
+    }
 
     private List<StoredEvent> SourceFor(EventQuery query)
         => query.RunId is null ? _events : _byRun.GetValueOrDefault(query.RunId) ?? [];

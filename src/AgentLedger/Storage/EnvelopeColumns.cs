@@ -33,6 +33,24 @@ public static class EnvelopeColumns
     /// <summary>Columns that are indexed and so have a bounded length (see <see cref="LedgerEvent.MaxIndexedLength"/>).</summary>
     public static IReadOnlyList<string> Indexed { get; } = ["run_id", "kind", "actor", "session_id", "model_id"];
 
+    /// <summary>
+    /// The filters of <paramref name="query"/> by column, in one fixed order (backends number their
+    /// parameters in it); a null value is a filter not given.
+    /// </summary>
+    public static (string Column, string? Value)[] Filters(EventQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return
+        [
+            ("run_id", query.RunId),
+            ("kind", query.Kind),
+            ("actor", query.Actor),
+            ("session_id", query.SessionId),
+            ("model_id", query.ModelId),
+            ("model_profile", query.ModelProfile),
+        ];
+    }
+
     /// <summary>A comma-separated list of <paramref name="columns"/>, each passed through <paramref name="quote"/>.</summary>
     public static string List(IEnumerable<string> columns, Func<string, string> quote)
         => string.Join(", ", columns.Select(quote));

@@ -74,19 +74,15 @@ public static class LedgerTelemetry
         /// <summary>Records the outcomes of a successful append.</summary>
         public void Complete(ReadOnlySpan<AppendResult> results)
         {
-            long appended = 0, duplicates = 0, conflicts = 0;
-            foreach (var r in results)
+            AppendTally? tally = null;
+            if (Appended.Enabled || Duplicates.Enabled || Conflicts.Enabled || _activity is not null)
             {
-                switch (r.Outcome)
-                {
-                    case AppendOutcome.Appended: appended++; break;
-                    case AppendOutcome.Duplicate: duplicates++; break;
-                    default: conflicts++; break;
-                }
+                tally = new AppendTally();
+                tally.Add(results);
             }
 
-            Record(appended, duplicates, conflicts);
-            _activity?.SetTag("agentledger.appended", appended);
+            Record(tally);
+            _activity?.SetTag("agentledger.appended", tally?.Appended);
             _activity?.Dispose();
         }
 
@@ -97,7 +93,7 @@ public static class LedgerTelemetry
             _activity?.Dispose();
         }
 
-        internal void Record(long appended, long duplicates, long conflicts)
+        private void Record(AppendTally? tally)
         {
             var backend = new KeyValuePair<string, object?>("agentledger.backend", _backend);
             if (AppendDuration.Enabled)
@@ -110,19 +106,24 @@ public static class LedgerTelemetry
                 BatchSize.Record(_events, backend);
             }
 
-            if (appended > 0 && Appended.Enabled)
+            if (tally is null)
             {
-                Appended.Add(appended, backend);
+                return;
             }
 
-            if (duplicates > 0 && Duplicates.Enabled)
+            if (tally.Appended > 0 && Appended.Enabled)
             {
-                Duplicates.Add(duplicates, backend);
+                Appended.Add(tally.Appended, backend);
             }
 
-            if (conflicts > 0 && Conflicts.Enabled)
+            if (tally.Duplicates > 0 && Duplicates.Enabled)
             {
-                Conflicts.Add(conflicts, backend);
+                Duplicates.Add(tally.Duplicates, backend);
+            }
+
+            if (tally.Conflicts > 0 && Conflicts.Enabled)
+            {
+                Conflicts.Add(tally.Conflicts, backend);
             }
         }
     }
