@@ -72,7 +72,10 @@ public sealed class PostgresServerTests : IAsyncDisposable
             Assert.Equal(new DateTimeOffset(2026, 6, 7, 10, 11, 12, 123, 456, TimeSpan.Zero), first.Event.CreatedAt);
             Assert.Equal(2, (await ledger.AppendAsync(TestEvents.Make("legacy", 1, id: "ours"), Ct)).Offset);
             Assert.Equal(["legacy"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+            Assert.Equal(ledger.Description.MaxKnownSchemaVersion, ledger.Description.SchemaVersion);
         }
+
+        Assert.Equal(PostgresSql.LatestVersion, await PostgresServer.ScalarAsync<int>($"SELECT version FROM {schema}.ledger_schema", Ct));
 
         Assert.Equal("bigint", await PostgresServer.ScalarAsync<string>(
             $"SELECT data_type::text FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'events' AND column_name = 'offset'", Ct));
@@ -191,6 +194,16 @@ public sealed class PostgresServerTests : IAsyncDisposable
             () => PostgresLedger.OpenAsync(_backend.Url, new PostgresLedgerOptions { CreateIfMissing = false }, Ct));
 
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hundred_idle_followers_share_one_change_probe()
+    {
+        await using var ledger = await PostgresLedger.OpenAsync(PostgresServer.WithParameters(_backend.Url, "poll_ms=20"), cancellationToken: Ct);
+        var probes = await IdleFollowers.ProbesWhileIdleAsync(ledger, ledger.Changes, followers: 100, TimeSpan.FromSeconds(1), Ct);
+
+        // One probe per 20 ms for the ledger (about 50), not one per follower (about 5,000).
+        Assert.InRange(probes, 1, 150);
     }
 
     [Fact]

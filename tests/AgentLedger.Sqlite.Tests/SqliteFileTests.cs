@@ -227,6 +227,42 @@ public sealed class SqliteFileTests : IAsyncDisposable
         await Assert.ThrowsAsync<LedgerNotFoundException>(() => SqliteLedger.OpenAsync(Path.Combine(_files.Folder, "no", "such", "dir.db"), cancellationToken: Ct));
     }
 
+    [Theory]
+    [InlineData("old")]
+    [InlineData("reference")]
+    [InlineData("toolkit")]
+    public async Task Every_older_layout_is_upgraded_to_the_newest_step_and_keeps_working(string shape)
+    {
+        var path = _files.PathOf($"{shape}.db");
+        Action<string> create = shape switch
+        {
+            "old" => ReferenceFiles.CreateOldLayout,
+            "reference" => ReferenceFiles.CreateReferenceLayout,
+            _ => ReferenceFiles.CreateToolkitLayout,
+        };
+        create(path);
+
+        await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            Assert.Equal(ledger.Description.MaxKnownSchemaVersion, ledger.Description.SchemaVersion);
+            var appended = await ledger.AppendAsync(TestEvents.Make("after-upgrade", id: $"{shape}-new"), Ct);
+            Assert.Equal(AppendOutcome.Appended, appended.Outcome);
+            Assert.Contains("after-upgrade", await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+        }
+
+        Assert.Equal(SqliteMigrations.Latest, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public async Task A_hundred_idle_followers_share_one_change_probe()
+    {
+        await using var ledger = await SqliteLedger.OpenAsync(_files.PathOf(), new SqliteLedgerOptions { FollowPollInterval = TimeSpan.FromMilliseconds(10) }, Ct);
+        var probes = await IdleFollowers.ProbesWhileIdleAsync(ledger, ledger.Changes, followers: 100, TimeSpan.FromSeconds(1), Ct);
+
+        // One probe per 10 ms for the ledger (about 100), not one per follower (about 10,000).
+        Assert.InRange(probes, 1, 250);
+    }
+
     [Fact]
     public async Task A_file_of_a_newer_layout_is_refused()
     {
