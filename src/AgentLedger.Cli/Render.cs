@@ -14,6 +14,40 @@ internal static class Render
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>
+    /// Untrusted text (model output, ids, names) as it may reach a terminal: control characters and bidi
+    /// overrides shown as <c>\u001b</c> instead of acting on the terminal. JSON output stays exact.
+    /// </summary>
+    public static string Visible(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !text.AsSpan().ContainsAny(Unsafe))
+        {
+            return text ?? "";
+        }
+
+        var visible = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (Unsafe.Contains(c))
+            {
+                visible.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return visible.ToString();
+    }
+
+    /// <summary>A table cell of untrusted text: visible (see <see cref="Visible"/>) and with Spectre markup escaped.</summary>
+    public static string Cell(string? text) => Markup.Escape(Visible(text));
+
+    private static readonly System.Buffers.SearchValues<char> Unsafe = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(i => (char)i), .. Enumerable.Range(0x7F, 0x21).Select(i => (char)i),
+         '\u061C', '\u200E', '\u200F', .. Enumerable.Range(0x202A, 5).Select(i => (char)i), .. Enumerable.Range(0x2066, 4).Select(i => (char)i)]);
+
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     public static string Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
@@ -21,8 +55,17 @@ internal static class Render
     /// <summary>The payload's <c>text</c>, else a short form of the payload.</summary>
     public static string Gist(LedgerEvent e, int width = 100)
     {
-        var p = e.PayloadElement;
-        var text = p.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : e.Payload;
+        string text;
+        try
+        {
+            var p = e.PayloadElement;
+            text = p.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : e.Payload;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            text = e.Payload; // a foreign row whose payload is not JSON (or holds a lone surrogate): show it as it is
+        }
+
         text = text.ReplaceLineEndings(" ");
         return text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
     }
@@ -36,7 +79,7 @@ internal static class Render
         {
             table.AddRow(
                 e.Offset.ToString(CultureInfo.InvariantCulture), e.Event.Turn.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(e.Event.Kind), Markup.Escape(e.Event.Actor), Markup.Escape(e.Event.ModelId ?? ""), Markup.Escape(Gist(e.Event)));
+                Render.Cell(e.Event.Kind), Render.Cell(e.Event.Actor), Render.Cell(e.Event.ModelId ?? ""), Render.Cell(Gist(e.Event)));
         }
 
         return table;
@@ -45,7 +88,7 @@ internal static class Render
     /// <summary>One plain line per event, for tail: stable to read by eye and by grep.</summary>
     public static string Line(StoredEvent e)
         => string.Create(CultureInfo.InvariantCulture,
-            $"{e.Offset,8}  {e.Event.RunId}  t{e.Event.Turn,-3} {e.Event.Kind,-16} {e.Event.Actor,-10} {e.Event.ModelId ?? "-",-24} {Gist(e.Event)}");
+            $"{e.Offset,8}  {Visible(e.Event.RunId)}  t{e.Event.Turn,-3} {e.Event.Kind,-16} {Visible(e.Event.Actor),-10} {Visible(e.Event.ModelId ?? "-"),-24} {Visible(Gist(e.Event))}");
 
     public static Table Summary(RunSummary s)
     {
@@ -54,7 +97,7 @@ internal static class Render
         {
             if (!string.IsNullOrEmpty(value))
             {
-                table.AddRow(new Text(name), new Text(value));
+                table.AddRow(new Text(name), new Text(Visible(value)));
             }
         }
 

@@ -101,6 +101,7 @@ public sealed partial class PostgresLedger
         PostgresErrorCodes.InsufficientPrivilege => new LedgerStorageException(LedgerErrorKind.PermissionDenied, display, $"not allowed: {ex.MessageText}", ex),
         PostgresErrorCodes.ReadOnlySqlTransaction => new LedgerStorageException(LedgerErrorKind.ReadOnly, display, "the server is read-only (a standby?): it can be read but not written", ex),
         PostgresErrorCodes.DiskFull or PostgresErrorCodes.OutOfMemory => new LedgerStorageException(LedgerErrorKind.DiskFull, display, $"the server is out of space: {ex.MessageText}", ex),
+        "2200H" /* sequence_generator_limit_exceeded */ => new LedgerStorageException(LedgerErrorKind.InvalidData, display, "no offset is left: the latest offset is the largest the ledger can hold", ex),
         PostgresErrorCodes.QueryCanceled => new LedgerStorageException(LedgerErrorKind.Timeout, display, $"a statement ran longer than the command timeout: {ex.MessageText}", ex),
         _ => new LedgerStorageException(LedgerErrorKind.Other, display, $"PostgreSQL error {ex.SqlState}: {ex.MessageText}", ex),
     };

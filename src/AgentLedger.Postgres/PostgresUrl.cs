@@ -219,13 +219,13 @@ internal static class PostgresUrl
             {
                 hosts.Add((Uri.UnescapeDataString(host), null));
             }
-            else if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            else if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535)
             {
                 hosts.Add((Uri.UnescapeDataString(host), number));
             }
             else
             {
-                throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': port '{port}' is not a number");
+                throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': port '{port}' is not a number from 1 to 65535");
             }
         }
 

@@ -65,6 +65,14 @@ public sealed partial class SqliteLedger
         // The first statement reads the header: a file that is not a database fails here, untouched.
         var version = ReadUserVersion(connection, path);
         Execute(connection, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
+        // A file not yet in WAL (the reference's rollback-journal files) is checked before anything changes it:
+        // switching the journal rewrites its header, so a corrupt file must be refused while still untouched.
+        if (!string.Equals(Scalar<string>(connection, "PRAGMA journal_mode"), "wal", StringComparison.OrdinalIgnoreCase)
+            && Scalar<string>(connection, "PRAGMA quick_check") is var check && check != "ok")
+        {
+            throw new LedgerStorageException(LedgerErrorKind.Corrupt, path, $"the SQLite file is corrupt (the file was left untouched; quick_check: {check}); restore it from a copy");
+        }
+
         var journal = Scalar<string>(connection, "PRAGMA journal_mode = WAL");
         if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
         {

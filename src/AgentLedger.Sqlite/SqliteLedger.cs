@@ -74,7 +74,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         catch (Exception ex)
         {
             measurement.Fail(ex);
-            throw;
+            throw NoOffsetLeftOr(ex);
         }
         finally
         {
@@ -124,7 +124,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         catch (Exception ex)
         {
             measurement.Fail(ex);
-            throw;
+            throw NoOffsetLeftOr(ex);
         }
         finally
         {
@@ -382,6 +382,33 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         using var command = _probe.CreateCommand();
         command.CommandText = SqliteSql.DataVersion;
         return ValueTask.FromResult(Guard(() => (long)command.ExecuteScalar()!));
+    }
+
+    /// <summary>
+    /// SQLite reports an exhausted AUTOINCREMENT (a stored offset of 2^63 − 1, reachable by a copy) as
+    /// SQLITE_FULL: say that, not "the disk is full".
+    /// </summary>
+    private Exception NoOffsetLeftOr(Exception ex)
+    {
+        if (ex is LedgerStorageException { Kind: LedgerErrorKind.DiskFull } && IsOffsetExhausted())
+        {
+            return new LedgerStorageException(LedgerErrorKind.InvalidData, Path, "no offset is left: the latest offset is the largest a ledger can hold", ex);
+        }
+
+        return ex;
+    }
+
+    private bool IsOffsetExhausted()
+    {
+        var session = RentReader();
+        try
+        {
+            return (long)session.Command(SqliteSql.LatestOffset).ExecuteScalar()! == long.MaxValue;
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
     }
 
     private BoundCommand Insert => _insert ??= BoundCommand.Prepare(_writer!, SqliteSql.Insert);

@@ -280,6 +280,62 @@ public sealed class CliTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Terminal_escapes_in_model_output_are_shown_as_text_by_show_and_tail_but_kept_exact_in_json()
+    {
+        var db = Path.Combine(_folder, "escapes.db");
+        const string payload = """{"text":"title\u001b]0;pwned\u0007 clear\u001b[2J rtl\u202eend"}""";
+        var append = await Tool("--db", db, "append", "--run", "r\u001b[31m", "--kind", "agent.spoke", "--actor", "fox\u0007", "--payload", payload);
+        Assert.True(append.ExitCode == 0, append.ToString());
+
+        foreach (var output in new[] { (await Tool("--db", db, "show", "r\u001b[31m")).Stdout, (await Tool("--db", db, "tail")).Stdout, (await Tool("--db", db, "runs")).Stdout })
+        {
+            Assert.DoesNotContain('\u001b', output);
+            Assert.DoesNotContain('\u0007', output);
+            Assert.DoesNotContain('\u202e', output);
+        }
+
+        Assert.Contains("\\u001b]0;pwned\\u0007", (await Tool("--db", db, "tail")).Stdout, StringComparison.Ordinal);
+        var json = (await Tool("--db", db, "tail", "--json")).Stdout;
+        Assert.Equal("title\u001b]0;pwned\u0007 clear\u001b[2J rtl\u202eend", JsonDocument.Parse(json).RootElement.GetProperty("payload").GetProperty("text").GetString());
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:s3cret@localhost:99999/db")]
+    [InlineData("postgresql://u:s3cret@localhost:http/db")]
+    public async Task A_malformed_location_is_a_usage_error_without_the_password(string url)
+    {
+        var result = await Tool("--db", url, "runs");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("port", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_export_leaves_no_partial_file_behind()
+    {
+        var db = await SeededLedgerAsync();
+        // A row written by another tool, whose payload is not JSON.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version) VALUES ('foreign', 'r', 0, 'agent.spoke', 'x', 'oops', '2026-06-07T10:11:12.000000+00:00', 1)";
+            insert.ExecuteNonQuery();
+        }
+
+        var target = Path.Combine(_folder, "out.jsonl");
+
+        var result = await Tool("--db", db, "export", "--out", target);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not a JSON object", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+        Assert.False(File.Exists(target + ".partial"));
+    }
+
+    [Fact]
     public async Task Version_and_help_with_examples_are_printed()
     {
         var version = await Tool("--version");

@@ -201,6 +201,74 @@ public sealed class SqliteFileTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_corrupt_rollback_journal_file_is_refused_before_anything_changes_it()
+    {
+        // The reference's files are in rollback-journal mode: opening must not switch them to WAL before checking.
+        var path = _files.PathOf("journal.db");
+        ReferenceFiles.CreateReferenceLayout(path);
+        ReferenceFiles.Execute(path, "CREATE TABLE filler (x BLOB); " + string.Concat(Enumerable.Range(0, 200).Select(i => $"INSERT INTO filler VALUES (randomblob(900));")));
+        SqliteConnection.ClearAllPools();
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Seek(4096 * 3, SeekOrigin.Begin);
+            var garbage = new byte[4096 * 20];
+            new Random(11).NextBytes(garbage);
+            await file.WriteAsync(garbage, Ct);
+        }
+
+        var before = await HashAsync(path);
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(() => SqliteLedger.OpenAsync(path, cancellationToken: Ct));
+
+        Assert.Equal(LedgerErrorKind.Corrupt, error.Kind);
+        Assert.Contains("left untouched", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await HashAsync(path));
+        Assert.False(File.Exists(path + "-wal"));
+    }
+
+    [Fact]
+    public async Task Foreign_rows_outside_the_envelope_get_clear_errors_naming_the_offset_and_never_break_an_append()
+    {
+        var path = _files.PathOf();
+        await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            await ledger.AppendAsync(TestEvents.Make(id: "ok"), Ct);
+        }
+
+        ReferenceFiles.Execute(path, """
+            INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version) VALUES
+              ('not-json', 'r', 0, 'agent.spoke', 'fox', 'this is not json', '2026-06-07T10:11:12.000000+00:00', 1),
+              ('big-turn', 'r', 3000000000, 'agent.spoke', 'fox', '{}', '2026-06-07T10:11:12.000000+00:00', 1);
+            """);
+        await using var reopened = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+
+        var append = await reopened.AppendAsync(TestEvents.Make(id: "not-json"), Ct);
+        Assert.Equal(AppendOutcome.Conflict, append.Outcome);
+        var export = await Assert.ThrowsAsync<LedgerStorageException>(async () =>
+        {
+            await foreach (var e in reopened.ReadAsync(new EventQuery { After = 1, UpTo = 2 }, Ct))
+            {
+                JsonlTrace.Write(e);
+            }
+        });
+        Assert.Equal((LedgerErrorKind.InvalidData, true), (export.Kind, export.Message.Contains("offset 2", StringComparison.Ordinal)));
+        var turn = await Assert.ThrowsAsync<LedgerStorageException>(async () => await reopened.ReadAsync(new EventQuery { After = 2 }, Ct).ToListAsync(Ct));
+        Assert.Equal((LedgerErrorKind.InvalidData, true), (turn.Kind, turn.Message.Contains("offset 3", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task When_no_offset_is_left_the_error_says_so_not_that_the_disk_is_full()
+    {
+        await using var ledger = await SqliteLedger.OpenAsync(_files.PathOf(), cancellationToken: Ct);
+        await ledger.RestoreAsync(TestEvents.Stream(new StoredEvent(long.MaxValue, TestEvents.Make(id: "last"))), cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.AppendAsync(TestEvents.Make(id: "one-more"), Ct));
+
+        Assert.Equal(LedgerErrorKind.InvalidData, error.Kind);
+        Assert.Contains("no offset is left", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_ledger_opened_read_only_can_be_read_but_not_written()
     {
         var path = _files.PathOf();

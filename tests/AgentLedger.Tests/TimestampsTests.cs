@@ -21,6 +21,8 @@ public sealed class TimestampsTests
     [InlineData("2026-06-07 10:11:12.123456", "2026-06-07T10:11:12.1234560+00:00")]
     [InlineData("2026-06-07 10:11:12", "2026-06-07T10:11:12.0000000+00:00")]
     [InlineData("2026-06-07T10:11:12.123456Z", "2026-06-07T10:11:12.1234560+00:00")]
+    [InlineData("2026-06-07T10:11:12.123456", "2026-06-07T10:11:12.1234560+00:00")]
+    [InlineData("2026-06-07T10:11:12", "2026-06-07T10:11:12.0000000+00:00")]
     public void Parse_reads_every_shape_the_reference_writes_as_utc(string text, string expected)
     {
         var parsed = Timestamps.Parse(text);

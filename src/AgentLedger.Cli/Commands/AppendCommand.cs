@@ -83,7 +83,7 @@ internal static class AppendCommand
         }
 
         // Standard input as a stream (Console.In would block a thread per read, and no pause could be noticed).
-        using var input = new StreamReader(Console.OpenStandardInput());
+        await using var input = Console.OpenStandardInput();
         await using var lines = JsonlTrace.ReadAsync(input, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var next = lines.MoveNextAsync().AsTask();
         while (true)
@@ -133,7 +133,7 @@ internal static class AppendCommand
         }
         else
         {
-            context.Out.WriteLine(result.ToString());
+            context.Out.WriteLine(Render.Visible(result.ToString()));
         }
     }
 }

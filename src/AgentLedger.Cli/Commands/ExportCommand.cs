@@ -24,27 +24,18 @@ internal static class ExportCommand
 
             // A file is written beside its final name and moved into place: a failed export leaves no half file.
             var temporary = path is null ? null : path + ".partial";
-            await using (var writer = temporary is null
-                ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
-                : new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+            try
             {
-                writer.NewLine = "\n";
-                using var progress = new ProgressReporter("exported", total);
-                long count = 0;
-                var queries = runs.Length == 0 ? [EventQuery.All] : runs.Select(r => new EventQuery { RunId = r });
-                foreach (var query in queries)
+                await WriteAsync(ledger, runs, path, temporary, total, cancellationToken);
+            }
+            catch
+            {
+                if (temporary is not null)
                 {
-                    await foreach (var e in ledger.ReadAsync(query, cancellationToken))
-                    {
-                        await writer.WriteLineAsync(JsonlTrace.Write(e));
-                        progress.Report(++count);
-                    }
+                    File.Delete(temporary); // a failed export leaves nothing behind
                 }
 
-                if (path is not null)
-                {
-                    await Console.Error.WriteLineAsync($"exported {count} events to {path}");
-                }
+                throw;
             }
 
             if (temporary is not null)
@@ -55,5 +46,31 @@ internal static class ExportCommand
             return Cli.Ok;
         });
         return command;
+    }
+
+    private static async Task WriteAsync(ILedgerReader ledger, string[] runs, string? path, string? temporary, long? total, CancellationToken cancellationToken)
+    {
+        await using (var writer = temporary is null
+            ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
+            : new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+        {
+            writer.NewLine = "\n";
+            using var progress = new ProgressReporter("exported", total);
+            long count = 0;
+            var queries = runs.Length == 0 ? [EventQuery.All] : runs.Select(r => new EventQuery { RunId = r });
+            foreach (var query in queries)
+            {
+                await foreach (var e in ledger.ReadAsync(query, cancellationToken))
+                {
+                    await writer.WriteLineAsync(JsonlTrace.Write(e));
+                    progress.Report(++count);
+                }
+            }
+
+            if (path is not null)
+            {
+                await Console.Error.WriteLineAsync($"exported {count} events to {path}");
+            }
+        }
     }
 }

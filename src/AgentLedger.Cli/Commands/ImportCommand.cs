@@ -26,11 +26,11 @@ internal static class ImportCommand
             // A file's lines are counted first (a byte scan) so progress can show a total; standard input streams once.
             long? total = path == "-" ? null : await CountLinesAsync(path, cancellationToken);
             await using var ledger = await context.OpenForWritingAsync(cancellationToken);
-            using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
+            await using var input = path == "-" ? Console.OpenStandardInput() : System.IO.File.OpenRead(path);
             ImportResult result;
             using (var progress = new ProgressReporter("imported", total))
             {
-                result = await ledger.ImportAsync(Events(reader, cancellationToken), progress, cancellationToken);
+                result = await ledger.ImportAsync(Events(input, cancellationToken), progress, cancellationToken);
             }
 
             if (context.Json)
@@ -47,9 +47,9 @@ internal static class ImportCommand
         return command;
     }
 
-    private static async IAsyncEnumerable<LedgerEvent> Events(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<LedgerEvent> Events(Stream input, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var (e, _, _) in JsonlTrace.ReadAsync(reader, cancellationToken))
+        await foreach (var (e, _, _) in JsonlTrace.ReadAsync(input, cancellationToken))
         {
             yield return e;
         }

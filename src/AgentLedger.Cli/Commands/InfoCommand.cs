@@ -37,7 +37,7 @@ internal static class InfoCommand
 
             var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("field").AddColumn("value");
             table.AddRow("backend", info.backend);
-            table.AddRow("location", Markup.Escape(info.location));
+            table.AddRow("location", Render.Cell(info.location));
             table.AddRow("layout version", info.schema_version.ToString(CultureInfo.InvariantCulture));
             table.AddRow("events", info.events.ToString("N0", CultureInfo.InvariantCulture));
             table.AddRow("runs", runs.ToString("N0", CultureInfo.InvariantCulture));

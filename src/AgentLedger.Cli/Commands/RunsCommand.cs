@@ -75,9 +75,9 @@ internal static class RunsCommand
         foreach (var s in summaries)
         {
             table.AddRow(
-                Markup.Escape(s.RunId), Markup.Escape(s.Scenario ?? ""), Markup.Escape(s.SessionId ?? ""), Render.Time(s.StartedAt),
-                s.IsFinished ? Render.Time(s.FinishedAt) : "running", Markup.Escape(s.Reason ?? ""), Markup.Escape(s.Winner ?? ""),
-                Markup.Escape(s.WinningModel ?? ""), s.Turns.ToString(CultureInfo.InvariantCulture),
+                Render.Cell(s.RunId), Render.Cell(s.Scenario ?? ""), Render.Cell(s.SessionId ?? ""), Render.Time(s.StartedAt),
+                s.IsFinished ? Render.Time(s.FinishedAt) : "running", Render.Cell(s.Reason ?? ""), Render.Cell(s.Winner ?? ""),
+                Render.Cell(s.WinningModel ?? ""), s.Turns.ToString(CultureInfo.InvariantCulture),
                 s.Tokens.ToString(CultureInfo.InvariantCulture), s.EventCount.ToString(CultureInfo.InvariantCulture));
         }
 

@@ -35,7 +35,7 @@ internal static class StatsCommand
             foreach (var r in rows)
             {
                 table.AddRow(
-                    Markup.Escape(r.Key), r.Events.ToString("N0", CultureInfo.InvariantCulture), r.EventShare.ToString("P1", CultureInfo.InvariantCulture),
+                    Render.Cell(r.Key), r.Events.ToString("N0", CultureInfo.InvariantCulture), r.EventShare.ToString("P1", CultureInfo.InvariantCulture),
                     r.Tokens.ToString("N0", CultureInfo.InvariantCulture), r.TokenShare.ToString("P1", CultureInfo.InvariantCulture));
             }
 

@@ -43,19 +43,19 @@ public sealed partial class LedgerEvent
         string? modelProfile = null,
         string? modelId = null)
     {
-        Id = id is null ? Guid.NewGuid().ToString() : ValidateId(id);
-        RunId = Bounded(RequireText(runId, "run_id"), "run_id");
+        Id = id is null ? Guid.NewGuid().ToString() : Checked(ValidateId(id), "id");
+        RunId = Checked(RequireText(runId, "run_id"), "run_id");
         Turn = turn >= 0 ? turn : throw new InvalidEventException("turn", "≥ 0", $"must be 0 or more, got {turn}");
-        Kind = Bounded(ValidateKind(kind), "kind");
-        Actor = Bounded(RequireText(actor, "actor"), "actor");
+        Kind = Checked(ValidateKind(kind), "kind");
+        Actor = Checked(RequireText(actor, "actor"), "actor");
         Payload = PayloadJson.Validate(payload);
         CreatedAt = Timestamps.ToStoredPrecision(createdAt ?? DateTimeOffset.UtcNow);
         SchemaVersion = schemaVersion >= 1
             ? schemaVersion
             : throw new InvalidEventException("schema_version", "≥ 1", $"must be 1 or more, got {schemaVersion}");
         SessionId = NormalizeSessionId(sessionId);
-        ModelProfile = Bounded(Optional(modelProfile), "model_profile");
-        ModelId = Bounded(Optional(modelId), "model_id");
+        ModelProfile = Checked(Optional(modelProfile), "model_profile");
+        ModelId = Checked(Optional(modelId), "model_id");
     }
 
     /// <summary>Builds and validates an event from a payload object.</summary>
@@ -143,7 +143,20 @@ public sealed partial class LedgerEvent
             && SessionId == other.SessionId
             && ModelProfile == other.ModelProfile
             && ModelId == other.ModelId
-            && (Payload == other.Payload || JsonElement.DeepEquals(PayloadElement, other.PayloadElement));
+            && (Payload == other.Payload || SamePayloadJson(this, other));
+    }
+
+    // A foreign row may hold a payload that is not JSON: then only equal text is the same content.
+    private static bool SamePayloadJson(LedgerEvent a, LedgerEvent b)
+    {
+        try
+        {
+            return JsonElement.DeepEquals(a.PayloadElement, b.PayloadElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     public override string ToString() => $"{RunId}/{Turn} {Kind} by {Actor} ({Id})";
@@ -198,11 +211,55 @@ public sealed partial class LedgerEvent
     private static string RequireText(string? value, string field)
         => string.IsNullOrWhiteSpace(value) ? throw new InvalidEventException(field, "non-empty", "must not be empty") : value;
 
+    /// <summary>
+    /// The rules every text field shares, so every backend gives the same answer: at most
+    /// <see cref="MaxIndexedLength"/> characters, no NUL character (PostgreSQL cannot store one in text), and
+    /// valid Unicode (a lone surrogate cannot be stored as UTF-8 without being replaced).
+    /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    private static string? Bounded(string? value, string field)
-        => value is null || value.Length <= MaxIndexedLength
-            ? value
-            : throw new InvalidEventException(field, $"at most {MaxIndexedLength} characters", $"is {value.Length} characters long; at most {MaxIndexedLength} are allowed");
+    private static string? Checked(string? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > MaxIndexedLength)
+        {
+            throw new InvalidEventException(field, $"at most {MaxIndexedLength} characters", $"is {value.Length} characters long; at most {MaxIndexedLength} are allowed");
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidEventException(field, "no NUL character", "contains a NUL character (U+0000), which no backend can store as text");
+        }
+
+        if (!IsValidUnicode(value))
+        {
+            throw new InvalidEventException(field, "valid Unicode", "contains a lone surrogate (invalid UTF-16), which cannot be stored as UTF-8");
+        }
+
+        return value;
+    }
+
+    /// <summary>True when <paramref name="text"/> has no unpaired surrogate.</summary>
+    internal static bool IsValidUnicode(ReadOnlySpan<char> text)
+    {
+        // The common case (no surrogate at all) is one vectorised scan.
+        var i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (i >= 0)
+        {
+            if (!char.IsHighSurrogate(text[i]) || i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]))
+            {
+                return false;
+            }
+
+            text = text[(i + 2)..];
+            i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        }
+
+        return true;
+    }
 
     private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

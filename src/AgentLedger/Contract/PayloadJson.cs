@@ -9,6 +9,12 @@ namespace AgentLedger;
 /// <summary>Checks and writes payload text without ever turning a number into a double.</summary>
 internal static class PayloadJson
 {
+    /// <summary>
+    /// How deep a payload may nest. A JSONL line adds one level (the envelope), which its reader allows for,
+    /// so whatever is appended also exports and imports again.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     private static readonly JsonSerializerOptions CompactUnescaped = new()
     {
         // Keep non-ASCII text readable in the store; any JSON reader (the reference's included) reads it.
@@ -29,11 +35,16 @@ internal static class PayloadJson
             throw new InvalidEventException("payload", "a JSON object", "must be a JSON object, got empty text");
         }
 
+        if (!LedgerEvent.IsValidUnicode(payload))
+        {
+            throw new InvalidEventException("payload", "a JSON object", "contains a lone surrogate (invalid UTF-16), which cannot be stored as UTF-8");
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(payload.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(payload, rented);
-            var reader = new Utf8JsonReader(rented.AsSpan(0, length), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            var reader = new Utf8JsonReader(rented.AsSpan(0, length), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth });
             if (!reader.Read())
             {
                 throw new InvalidEventException("payload", "a JSON object", "must be a JSON object, got empty text");

@@ -37,7 +37,7 @@ public sealed record LedgerDigest(long Count, long LatestOffset, string Sha256)
             {
                 line = JsonlTrace.Write(stored);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
+            catch (LedgerStorageException ex) when (ex.Kind == LedgerErrorKind.InvalidData)
             {
                 // A stored payload that is not JSON (verify reports it): hash its raw text instead.
                 line = $"{stored.Offset} {stored.Event.Id} {stored.Event.Payload}";

@@ -16,6 +16,8 @@ public static class Timestamps
         "yyyy-MM-dd'T'HH:mm:sszzz",
         "yyyy-MM-dd HH:mm:ss.FFFFFFF",
         "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd'T'HH:mm:ss",
         "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
         "yyyy-MM-dd'T'HH:mm:ss'Z'",
         "yyyy-MM-dd HH:mm:ss.FFFFFFFzzz",
@@ -35,7 +37,7 @@ public static class Timestamps
 
     /// <summary>
     /// Reads both shapes the reference writes: ISO-8601 with an offset (fraction optional) and
-    /// <c>yyyy-MM-dd HH:mm:ss.ffffff</c> without a zone, which means UTC.
+    /// <c>yyyy-MM-dd HH:mm:ss.ffffff</c> without a zone, which means UTC (with a <c>T</c> as well: the same rule for both spellings).
     /// </summary>
     public static DateTimeOffset Parse(string text)
     {

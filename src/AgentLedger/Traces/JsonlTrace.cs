@@ -24,9 +24,17 @@ public static class JsonlTrace
     {
         ArgumentNullException.ThrowIfNull(stored);
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        try
         {
+            using var writer = new Utf8JsonWriter(buffer, WriterOptions);
             WriteObject(writer, stored.Event, stored.Offset);
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        {
+            // Only a foreign row can get here: everything AgentLedger appends was checked to be a JSON object.
+            throw new LedgerStorageException(
+                LedgerErrorKind.InvalidData, $"offset {stored.Offset}",
+                $"event {stored.Event.Id} has a payload that is not a JSON object, so it cannot be written as a JSON line ('agentledger verify' lists such rows)", ex);
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -77,7 +85,7 @@ public static class JsonlTrace
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(line);
+            document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = PayloadJson.MaxDepth + 1 });
         }
         catch (JsonException ex)
         {
@@ -121,6 +129,51 @@ public static class JsonlTrace
         }
     }
 
+    /// <summary>
+    /// Reads a whole trace of UTF-8 bytes, line by line, in constant memory. Bytes that are not UTF-8 are
+    /// refused with their line number (a decoder that replaces them would store U+FFFD without a word).
+    /// </summary>
+    public static async IAsyncEnumerable<(LedgerEvent Event, long? Offset, long LineNumber)> ReadAsync(
+        Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+
+        // Lines are cut as bytes and each is decoded on its own, so a bad byte is reported on its own line.
+        var buffer = new byte[1 << 16];
+        var pending = new ArrayBufferWriter<byte>();
+        int start = 0, end = 0;
+        long lineNumber = 0;
+        while (true)
+        {
+            if (start == end)
+            {
+                (start, end) = (0, await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+                if (end == 0)
+                {
+                    break;
+                }
+            }
+
+            if (!TakeLine(buffer, ref start, end, pending, lineNumber + 1, out var line))
+            {
+                continue;
+            }
+
+            lineNumber++;
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                var (e, offset) = ParseLine(line, lineNumber);
+                yield return (e, offset, lineNumber);
+            }
+        }
+
+        if (pending.WrittenCount > 0 && Decode(pending.WrittenSpan, ++lineNumber) is { } last && !string.IsNullOrWhiteSpace(last))
+        {
+            var (e, offset) = ParseLine(last, lineNumber);
+            yield return (e, offset, lineNumber);
+        }
+    }
+
     /// <summary>Reads a whole trace, line by line, in constant memory. Blank lines are skipped.</summary>
     public static async IAsyncEnumerable<(LedgerEvent Event, long? Offset, long LineNumber)> ReadAsync(
         TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -139,6 +192,59 @@ public static class JsonlTrace
 
             var (e, offset) = ParseLine(line, lineNumber);
             yield return (e, offset, lineNumber);
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Takes the next whole line out of the buffer (joining what is pending), or keeps a partial one pending.</summary>
+    private static bool TakeLine(byte[] buffer, ref int start, int end, ArrayBufferWriter<byte> pending, long lineNumber, out string? line)
+    {
+        var span = buffer.AsSpan(start, end - start);
+        var newline = span.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            pending.Write(span);
+            start = end;
+            line = null;
+            return false;
+        }
+
+        start += newline + 1;
+        if (pending.WrittenCount == 0)
+        {
+            line = Decode(span[..newline], lineNumber);
+        }
+        else
+        {
+            pending.Write(span[..newline]);
+            line = Decode(pending.WrittenSpan, lineNumber);
+            pending.Clear();
+        }
+
+        return true;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes, long lineNumber)
+    {
+        if (bytes is [.., (byte)'\r'])
+        {
+            bytes = bytes[..^1];
+        }
+
+        // A byte-order mark at the very start is not part of the first line.
+        if (lineNumber == 1 && bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            bytes = bytes[3..];
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new JsonlFormatException(lineNumber, "not valid UTF-8", ex);
         }
     }
 
@@ -164,9 +270,20 @@ public static class JsonlTrace
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new JsonlFormatException(lineNumber, $"field '{name}' must be a string, got {value.ValueKind.ToString().ToLowerInvariant()}");
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new JsonlFormatException(lineNumber, $"field '{name}' must be a string, got {value.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON text but no string.
+            throw new JsonlFormatException(lineNumber, $"field '{name}' is not valid Unicode (a lone surrogate)", ex);
+        }
     }
 
     private static int RequiredInt(JsonElement root, string name, long lineNumber)
