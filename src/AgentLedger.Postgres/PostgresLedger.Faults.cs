@@ -19,7 +19,9 @@ public sealed partial class PostgresLedger
         }
         catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw new LedgerStorageException(LedgerErrorKind.Unavailable, Display, $"the connection was lost ({Describe(ex)}); nothing was written, run it again", ex);
+            throw new LedgerStorageException(
+                LedgerErrorKind.Unavailable, Display,
+                $"the connection was lost ({Describe(ex)}); nothing was written unless it was lost during the final commit: check the count, then run it again", ex);
         }
         catch (PostgresException ex)
         {

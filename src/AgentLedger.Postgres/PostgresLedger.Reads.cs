@@ -85,6 +85,8 @@ public sealed partial class PostgresLedger
 
         public StoredEvent Current { get; private set; } = null!;
 
+        private bool _atEnd;
+
         public static async Task<Cursor> OpenAsync(NpgsqlDataSource dataSource, EventQuery query, bool backward, CancellationToken cancellationToken)
         {
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -132,6 +134,7 @@ public sealed partial class PostgresLedger
             {
                 if (!await _reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    _atEnd = true;
                     return Step.End;
                 }
 
@@ -152,11 +155,18 @@ public sealed partial class PostgresLedger
         {
             try
             {
+                // A caller that stopped early must not pay for the rest of the statement: closing a reader
+                // drains every row still on the wire, so the server is asked to stop sending them first.
+                if (!_atEnd)
+                {
+                    _command.Cancel();
+                }
+
                 await _reader.DisposeAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsTransient(ex))
+            catch (Exception ex) when (IsTransient(ex) || ex is PostgresException { SqlState: PostgresErrorCodes.QueryCanceled })
             {
-                // The connection is gone already; nothing left to close.
+                // The connection is gone already, or the statement was cancelled on purpose: nothing left to close.
             }
 
             await _command.DisposeAsync().ConfigureAwait(false);

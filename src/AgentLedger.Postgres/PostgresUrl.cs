@@ -31,7 +31,9 @@ internal static class PostgresUrl
         // A connection string names a host; "runs;v=2.db" is a file name.
         try
         {
-            return text.Contains('=', StringComparison.Ordinal) && !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(text).Host)
+            // Host may come from PGHOST: a user name or database is enough to be a connection string.
+            return text.Contains('=', StringComparison.Ordinal) && new NpgsqlConnectionStringBuilder(text) is var builder
+                && (!string.IsNullOrEmpty(builder.Host) || !string.IsNullOrEmpty(builder.Username) || !string.IsNullOrEmpty(builder.Database))
                 ? LedgerUrlMatch.Yes
                 : LedgerUrlMatch.No;
         }
@@ -110,7 +112,15 @@ internal static class PostgresUrl
         var tail = url.AsSpan(last + 1);
         var hostEnd = tail.IndexOfAny('/', '?');
         var host = hostEnd < 0 ? tail : tail[..hostEnd];
-        return host.IndexOfAny('=', '&') < 0 ? last : -1;
+        if (host.IndexOfAny('=', '&') < 0)
+        {
+            return last;
+        }
+
+        // Still ambiguous (a '?' in the password and an '@' in a query value): take the first '@', so that
+        // whatever could be a password lies before it and is masked. The URL may not open; nothing leaks.
+        var first = url.IndexOf('@', authorityStart);
+        return url.IndexOf(':', authorityStart) is var colon && colon >= 0 && colon < first ? first : -1;
     }
 
     /// <summary>Masks the password of a connection string by parsing it with Npgsql's own builder (every alias, quoted values).</summary>

@@ -14,6 +14,7 @@ internal static class SqliteMigrations
     public static readonly (int Version, string Name, Action<SqliteConnection> Apply)[] Steps =
     [
         (1, "the reference's events table (later columns added, its indexes unless an equal one exists) and the run index", ReferenceLayout),
+        (2, "offsets never reused: a table without AUTOINCREMENT (the reference's SQL-toolkit layout) rebuilt with it", NeverReuseOffsets),
     ];
 
     /// <summary>The newest layout this build knows.</summary>
@@ -56,6 +57,32 @@ internal static class SqliteMigrations
         }
 
         Execute(connection, SqliteSql.CreateRuns);
+    }
+
+    /// <summary>
+    /// Without AUTOINCREMENT SQLite hands out max(offset) + 1, so after a reset (ours or the reference's)
+    /// offsets start again at 1 and a follower past them never sees the new events. The table is rebuilt
+    /// with AUTOINCREMENT, every row and index kept (the indexes under their own names, so the reference
+    /// still finds its own); <c>sqlite_sequence</c> then carries the high-water mark across any reset.
+    /// </summary>
+    private static void NeverReuseOffsets(SqliteConnection connection)
+    {
+        var table = ReadList(connection, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").Single();
+        if (table.Contains("AUTOINCREMENT", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var indexes = ReadList(connection, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL");
+        var columns = SqliteSql.Columns;
+        Execute(connection, "ALTER TABLE events RENAME TO events_before_autoincrement");
+        Execute(connection, SqliteSql.CreateEvents);
+        Execute(connection, $"INSERT INTO events ({columns}) SELECT {columns} FROM events_before_autoincrement ORDER BY \"offset\"");
+        Execute(connection, "DROP TABLE events_before_autoincrement");
+        foreach (var index in indexes)
+        {
+            Execute(connection, index);
+        }
     }
 
     public static List<string> ReadList(SqliteConnection connection, string sql)

@@ -17,8 +17,10 @@ internal sealed record SqliteUrl(string? Path, IReadOnlyDictionary<string, strin
             return LedgerUrlMatch.Yes;
         }
 
-        // Any other scheme, or a key=value connection string, is not a path.
-        if (text.Length == 0 || text == ":memory:" || text.Contains("://", StringComparison.Ordinal) || LooksLikeKeyValues(text))
+        // Any other scheme (also a mistyped "postgres:/…"), or a key=value connection string, is not a path;
+        // nor is anything that names a password: taken for a file name, it would end up on disk and in messages.
+        if (text.Length == 0 || text == ":memory:" || text.IndexOf(":/", StringComparison.Ordinal) > 1 || LooksLikeKeyValues(text)
+            || text.Contains("password", StringComparison.OrdinalIgnoreCase) || text.Contains("pwd=", StringComparison.OrdinalIgnoreCase))
         {
             return LedgerUrlMatch.No;
         }

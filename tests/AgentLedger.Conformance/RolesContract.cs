@@ -135,6 +135,24 @@ public abstract class RolesContract<TBackend> : LedgerTestBase<TBackend>
         }
     }
 
+    [Fact]
+    public async Task Disposing_the_ledger_ends_its_waiting_followers_instead_of_leaving_them_hanging()
+    {
+        await Ledger.AppendAsync(TestEvents.Make(id: "only"), Ct);
+        var follower = Task.Run(async () =>
+        {
+            await foreach (var e in Ledger.FollowAsync(new EventQuery { After = 1 }, Ct))
+            {
+            }
+        }, Ct);
+        await Task.Delay(300, Ct); // caught up, waiting
+
+        await Ledger.DisposeAsync();
+
+        Assert.Same(follower, await Task.WhenAny(follower, Task.Delay(TimeSpan.FromSeconds(10), Ct)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => follower);
+    }
+
     protected async Task<List<StoredEvent>> ReadBackwardAsync(EventQuery query)
     {
         var events = new List<StoredEvent>();

@@ -26,6 +26,16 @@ public sealed class OpeningTests
         => Assert.Equal(backend, Both.ProviderFor(url).Name);
 
     [Theory]
+    [InlineData("postgres:/app:s3cret@db/ledger")]
+    [InlineData("password=s3cret")]
+    public void Text_that_names_a_password_is_never_taken_for_a_file_name(string url)
+    {
+        var error = Assert.Throws<LedgerConfigurationException>(() => Both.ProviderFor(url));
+
+        Assert.DoesNotContain("s3cret", error.Message + Both.Describe(url), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("mysql://u:p@h/db")]
     [InlineData("http://example.com/ledger")]
     public void An_unknown_scheme_is_refused_listing_the_accepted_forms(string url)
@@ -51,6 +61,8 @@ public sealed class OpeningTests
     [InlineData("Host=h;Password=s3cret;Database=d", "Host=h;Password=***;Database=d")]
     [InlineData("Host=h;PSW=s3cret;Database=d", "Host=h;Password=***;Database=d")]
     [InlineData("Host=h;Password='s3;cret';Database=d", "Host=h;Password=***;Database=d")]
+    [InlineData("Username=app;Password=s3cret;Database=ledger", "Username=app;Password=***;Database=ledger")]
+    [InlineData("postgresql://app:s3c?ss@db/ledger?application_name=svc@prod&sslmode=require", "postgresql://app:***@db/ledger?application_name=svc@prod&sslmode=require")]
     public void What_is_printed_of_a_location_never_holds_the_password(string url, string display)
     {
         var shown = Both.Describe(url);

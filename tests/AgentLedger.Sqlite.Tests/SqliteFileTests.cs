@@ -82,7 +82,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
 
         await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
         {
-            Assert.Equal(1, ledger.Description.SchemaVersion);
+            Assert.Equal(SqliteMigrations.Latest, ledger.Description.SchemaVersion);
             var events = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
             Assert.Equal(["r-1", "r-2"], events.Select(e => e.Event.Id));
             Assert.All(events, e => Assert.Null(e.Event.SessionId));
@@ -91,7 +91,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
             Assert.Equal(["legacy-run"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
         }
 
-        Assert.Equal(1, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(SqliteMigrations.Latest, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
         Assert.Equal(3, ReferenceFiles.Scalar(path, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name IN ('session_id','model_profile','model_id')"));
         Assert.Equal("openai/gpt-4o-mini", ReferenceFiles.Text(path, "SELECT model_id FROM events WHERE id = 'new-1'"));
     }
@@ -302,13 +302,7 @@ public sealed class SqliteFileTests : IAsyncDisposable
     public async Task Every_older_layout_is_upgraded_to_the_newest_step_and_keeps_working(string shape)
     {
         var path = _files.PathOf($"{shape}.db");
-        Action<string> create = shape switch
-        {
-            "old" => ReferenceFiles.CreateOldLayout,
-            "reference" => ReferenceFiles.CreateReferenceLayout,
-            _ => ReferenceFiles.CreateToolkitLayout,
-        };
-        create(path);
+        CreateLayout(shape, path);
 
         await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
         {
@@ -319,6 +313,89 @@ public sealed class SqliteFileTests : IAsyncDisposable
         }
 
         Assert.Equal(SqliteMigrations.Latest, ReferenceFiles.Scalar(path, "PRAGMA user_version"));
+    }
+
+    [Theory]
+    [InlineData("new")]
+    [InlineData("old")]
+    [InlineData("reference")]
+    [InlineData("toolkit")]
+    public async Task A_follower_stays_exact_across_a_reset_on_every_layout(string shape)
+    {
+        var path = _files.PathOf($"{shape}.db");
+        CreateLayout(shape, path);
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            await ledger.AppendAsync(TestEvents.Make("before", i, id: $"b{i}"), Ct);
+        }
+
+        var latest = await ledger.LatestOffsetAsync(Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(30));
+        var follower = Task.Run(async () =>
+        {
+            var seen = new List<StoredEvent>();
+            await foreach (var e in ledger.FollowAsync(new EventQuery { After = latest }, stop.Token))
+            {
+                seen.Add(e);
+                if (seen.Count == 3)
+                {
+                    break;
+                }
+            }
+
+            return seen;
+        }, Ct);
+
+        await ledger.ResetAsync(Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await ledger.AppendAsync(TestEvents.Make("after", i, id: $"a{i}"), Ct);
+        }
+
+        var seen = await follower;
+        Assert.Equal(["a0", "a1", "a2"], seen.Select(e => e.Event.Id));
+        Assert.All(seen, e => Assert.True(e.Offset > latest, $"offset {e.Offset} reused (latest before the reset was {latest})"));
+    }
+
+    [Fact]
+    public async Task After_a_reset_and_foreign_rows_in_a_toolkit_file_runs_and_counts_are_right()
+    {
+        var path = _files.PathOf("toolkit.db");
+        ReferenceFiles.CreateToolkitLayout(path);
+        await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            await ledger.AppendBatchAsync(Enumerable.Range(0, 6).Select(i => TestEvents.Make(i < 3 ? "x" : "y", i, id: $"e{i}")), Ct);
+            Assert.Equal(["x", "y"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+            await ledger.ResetAsync(Ct);
+        }
+
+        // The reference resets and writes the file itself.
+        ReferenceFiles.Execute(path, "DELETE FROM events");
+        ReferenceFiles.InsertRow(path, "f1", "foreign", 0, "agent.spoke", "fox", "{}", "2026-06-07 10:11:12.000000");
+        ReferenceFiles.InsertRow(path, "f2", "foreign", 1, "agent.spoke", "fox", "{}", "2026-06-07 10:11:13.000000");
+        await using var reopened = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+
+        Assert.Equal(["foreign"], await reopened.ListRunsAsync(Ct).ToListAsync(Ct));
+        Assert.Equal(2, await reopened.CountAsync(Ct));
+        Assert.True(await reopened.LatestOffsetAsync(Ct) > 6);
+    }
+
+    private static void CreateLayout(string shape, string path)
+    {
+        switch (shape)
+        {
+            case "old":
+                ReferenceFiles.CreateOldLayout(path);
+                break;
+            case "reference":
+                ReferenceFiles.CreateReferenceLayout(path);
+                break;
+            case "toolkit":
+                ReferenceFiles.CreateToolkitLayout(path);
+                break;
+        }
     }
 
     [Fact]

@@ -63,7 +63,7 @@ internal static class AppendCommand
 
         await using var ledger = await context.OpenForWritingAsync(cancellationToken);
         var tally = new AppendTally();
-        var batch = new List<LedgerEvent>(batchSize);
+        var batch = new List<LedgerEvent>(Math.Min(batchSize, 1024));
         async Task FlushAsync()
         {
             if (batch.Count == 0)
@@ -83,42 +83,60 @@ internal static class AppendCommand
         }
 
         // Standard input as a stream (Console.In would block a thread per read, and no pause could be noticed).
+        // The reads have their own token: a failed commit stops the pending read before the reader is disposed.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using var input = Console.OpenStandardInput();
-        await using var lines = JsonlTrace.ReadAsync(input, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var lines = JsonlTrace.ReadAsync(input, reading.Token).GetAsyncEnumerator(reading.Token);
         var next = lines.MoveNextAsync().AsTask();
-        while (true)
+        try
         {
-            if (batch.Count > 0 && await Task.WhenAny(next, Task.Delay(flushAfter, cancellationToken)) != next)
+            // A batch is committed at most --flush-ms after its first line arrived, however steadily lines trickle in.
+            var deadline = Task.CompletedTask;
+            while (true)
             {
-                await FlushAsync();
-                continue;
-            }
+                if (batch.Count > 0 && await Task.WhenAny(next, deadline) != next)
+                {
+                    await FlushAsync();
+                    continue;
+                }
 
-            bool more;
-            try
-            {
-                more = await next;
-            }
-            catch (JsonlFormatException ex)
-            {
-                await FlushAsync();
-                await Console.Error.WriteLineAsync(
-                    $"error: {ex.Message}; stopped there: {tally.Appended} appended, {tally.Duplicates} duplicates, {tally.Conflicts} conflicts committed before it stay");
-                return Cli.RuntimeError;
-            }
+                bool more;
+                try
+                {
+                    more = await next;
+                }
+                catch (JsonlFormatException ex)
+                {
+                    await FlushAsync();
+                    await Console.Error.WriteLineAsync(
+                        $"error: {ex.Message}; stopped there: {tally.Appended} appended, {tally.Duplicates} duplicates, {tally.Conflicts} conflicts committed before it stay");
+                    return Cli.RuntimeError;
+                }
 
-            if (!more)
-            {
-                break;
-            }
+                if (!more)
+                {
+                    break;
+                }
 
-            batch.Add(lines.Current.Event);
-            if (batch.Count >= batchSize)
-            {
-                await FlushAsync();
-            }
+                if (batch.Count == 0)
+                {
+                    deadline = Task.Delay(flushAfter, cancellationToken);
+                }
 
-            next = lines.MoveNextAsync().AsTask();
+                batch.Add(lines.Current.Event);
+                if (batch.Count >= batchSize)
+                {
+                    await FlushAsync();
+                }
+
+                next = lines.MoveNextAsync().AsTask();
+            }
+        }
+        finally
+        {
+            await reading.CancelAsync();
+            await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await lines.DisposeAsync();
         }
 
         await FlushAsync();

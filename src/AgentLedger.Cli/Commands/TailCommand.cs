@@ -53,7 +53,7 @@ internal static class TailCommand
             {
                 // The last N matching events, read backwards: exact with filters, whatever the offsets' gaps.
                 var latest = await ledger.LatestOffsetAsync(cancellationToken);
-                var last = new List<StoredEvent>(lines);
+                var last = new List<StoredEvent>(Math.Min(lines, 1024));
                 await foreach (var e in ledger.ReadBackwardAsync(filters with { UpTo = latest, Limit = lines }, cancellationToken))
                 {
                     last.Add(e);

@@ -6,7 +6,7 @@ namespace AgentLedger;
 /// A host's ledger: resolved at once, opened on first use (DI factories cannot await), closed by its
 /// <see cref="LedgerPool"/> when the host stops. A failed open is not remembered: the next call tries again.
 /// </summary>
-internal sealed class HostedLedger(ILedgerProvider provider, string url, LedgerOpenOptions options) : ILedger
+internal sealed class HostedLedger(ILedgerProvider provider, string url, LedgerOpenOptions options) : ILedger, IDisposable
 {
     private readonly SemaphoreSlim _opening = new(1, 1);
     private ILedger? _inner;
@@ -73,6 +73,11 @@ internal sealed class HostedLedger(ILedgerProvider provider, string url, LedgerO
 
     // The pool owns the ledger: a component that disposes the ledger it was given must not close it for everyone.
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    // Also for containers disposed synchronously (a plain `using` of a ServiceProvider).
+    public void Dispose()
+    {
+    }
 
     internal async ValueTask CloseAsync()
     {

@@ -5,7 +5,7 @@ namespace AgentLedger;
 
 /// <summary>The host's ledgers: one long-lived object per URL, whatever the names; disposed with the host.</summary>
 internal sealed class LedgerPool(
-    IEnumerable<ILedgerProvider> providers, IOptionsMonitor<AgentLedgerOptions> options, ILoggerFactory? loggerFactory = null) : IAsyncDisposable
+    IEnumerable<ILedgerProvider> providers, IOptionsMonitor<AgentLedgerOptions> options, ILoggerFactory? loggerFactory = null) : IAsyncDisposable, IDisposable
 {
     private readonly List<ILedgerProvider> _providers = [.. providers];
     private readonly Dictionary<string, HostedLedger> _byUrl = new(StringComparer.Ordinal);
@@ -41,9 +41,26 @@ internal sealed class LedgerPool(
             _byUrl.Clear();
         }
 
+        // Close every ledger, even when one of them fails to close.
+        List<Exception>? failures = null;
         foreach (var ledger in ledgers)
         {
-            await ledger.CloseAsync().ConfigureAwait(false);
+            try
+            {
+                await ledger.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                (failures ??= []).Add(ex);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("some ledgers could not be closed", failures);
         }
     }
+
+    // A container disposed synchronously still closes its ledgers (their stores release files and connections).
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

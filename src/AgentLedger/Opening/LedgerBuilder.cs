@@ -116,6 +116,12 @@ internal static class LedgerProviders
     private static string MaskUnknown(string url)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        return scheme > 0 ? url[..(scheme + 3)] + "…" : url.Contains('=', StringComparison.Ordinal) ? "(a connection string)" : url;
+        if (scheme > 0)
+        {
+            return url[..(scheme + 3)] + "…";
+        }
+
+        var secretFrom = url.AsSpan().IndexOfAny(":@;=");
+        return secretFrom < 0 ? url : string.Concat(url.AsSpan(0, secretFrom), "…");
     }
 }

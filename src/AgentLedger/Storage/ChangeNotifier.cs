@@ -21,6 +21,7 @@ public sealed class ChangeNotifier : IAsyncDisposable
     private int _watchers;
     private Task? _poller;
     private long _probes;
+    private int _closed;
 
     /// <param name="probe">
     /// Returns a number that changes whenever the store changed (a data version, the latest offset); null
@@ -38,8 +39,11 @@ public sealed class ChangeNotifier : IAsyncDisposable
         _pollInterval = pollInterval;
     }
 
-    /// <summary>Completes at the next change after it was read.</summary>
+    /// <summary>Completes at the next change after it was read; once the notifier is disposed, at once.</summary>
     public Task Next => Volatile.Read(ref _next).Task;
+
+    /// <summary>True once disposed: its ledger is closing, and followers must stop rather than wait.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>How many followers are watching now.</summary>
     public int Watchers => Volatile.Read(ref _watchers);
@@ -48,7 +52,14 @@ public sealed class ChangeNotifier : IAsyncDisposable
     public long Probes => Interlocked.Read(ref _probes);
 
     /// <summary>Wakes every waiting follower.</summary>
-    public void Notify() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+    public void Notify()
+    {
+        // Once closed, the completed source stays in place: a follower that looks again is not left waiting.
+        if (!IsClosed)
+        {
+            Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+        }
+    }
 
     /// <summary>Registers a watcher; the probe runs while at least one is registered. Dispose to leave.</summary>
     public IDisposable Watch()
@@ -77,7 +88,10 @@ public sealed class ChangeNotifier : IAsyncDisposable
 
             _closing.Cancel();
             poller = _poller;
+            Volatile.Write(ref _closed, 1);
         }
+
+        Volatile.Read(ref _next).TrySetResult();
 
         if (poller is not null)
         {
@@ -85,7 +99,6 @@ public sealed class ChangeNotifier : IAsyncDisposable
         }
 
         _closing.Dispose();
-        Notify();
     }
 
     private void Leave()

@@ -25,6 +25,7 @@ public static class FollowLoop
         while (remaining > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(notifier.IsClosed, ledger);
             var wakeUp = notifier.Next;
             var latest = await ledger.LatestOffsetAsync(cancellationToken).ConfigureAwait(false);
             if (latest > after)
