@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentLedger.Storage;
 using Npgsql;
 
 namespace AgentLedger.Postgres;
@@ -19,10 +20,8 @@ internal static class PostgresUrl
     public static LedgerUrlMatch Match(string url)
     {
         var text = url.Trim();
-        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd > 0)
+        if (LedgerUrls.SchemeOf(text) is { } scheme)
         {
-            var scheme = text[..schemeEnd].ToLowerInvariant();
             return scheme is "postgresql" or "postgres" || scheme.StartsWith("postgresql+", StringComparison.Ordinal) || scheme.StartsWith("postgres+", StringComparison.Ordinal)
                 ? LedgerUrlMatch.Yes
                 : LedgerUrlMatch.No;
@@ -37,14 +36,17 @@ internal static class PostgresUrl
                 ? LedgerUrlMatch.Yes
                 : LedgerUrlMatch.No;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (IsMalformed(ex))
         {
             return LedgerUrlMatch.No;
         }
     }
 
+    // Npgsql's builder refuses a malformed string with several exception types (an unknown key is a KeyNotFoundException).
+    private static bool IsMalformed(Exception ex) => ex is ArgumentException or KeyNotFoundException or FormatException or InvalidOperationException;
+
     /// <summary>The URL or connection string with every password masked: parsed, never matched by pattern.</summary>
-    public static string Mask(string url) => url.Contains("://", StringComparison.Ordinal) ? MaskUrl(url) : MaskConnectionString(url);
+    public static string Mask(string url) => LedgerUrls.SchemeOf(url) is not null ? MaskUrl(url) : MaskConnectionString(url);
 
     /// <summary>Masks the user-info password and any <c>password=</c> query parameter of a URL.</summary>
     public static string MaskUrl(string url)
@@ -136,7 +138,7 @@ internal static class PostgresUrl
 
             return builder.ConnectionString;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (IsMalformed(ex))
         {
             return "(a malformed connection string)";
         }
@@ -147,13 +149,13 @@ internal static class PostgresUrl
     {
         ArgumentNullException.ThrowIfNull(url);
         options ??= new PostgresLedgerOptions();
-        if (!url.Contains("://", StringComparison.Ordinal))
+        if (LedgerUrls.SchemeOf(url) is null)
         {
             try
             {
                 return (new NpgsqlConnectionStringBuilder(url), options);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (IsMalformed(ex))
             {
                 throw new LedgerConfigurationException(
                     $"malformed PostgreSQL connection string '{MaskConnectionString(url)}': {ex.Message}");

@@ -1,3 +1,5 @@
+using AgentLedger.Storage;
+
 namespace AgentLedger.Sqlite;
 
 /// <summary>SQLite locations: a bare path, <c>sqlite:///relative.db</c>, <c>sqlite:////absolute.db</c>, <c>sqlite://</c> (a throw-away file).</summary>
@@ -19,7 +21,7 @@ internal sealed record SqliteUrl(string? Path, IReadOnlyDictionary<string, strin
 
         // Any other scheme (also a mistyped "postgres:/…"), or a key=value connection string, is not a path;
         // nor is anything that names a password: taken for a file name, it would end up on disk and in messages.
-        if (text.Length == 0 || text == ":memory:" || text.IndexOf(":/", StringComparison.Ordinal) > 1 || LooksLikeKeyValues(text)
+        if (text.Length == 0 || text == ":memory:" || LedgerUrls.SchemeOf(text) is not null || text.IndexOf(":/", StringComparison.Ordinal) > 1 || LooksLikeKeyValues(text)
             || text.Contains("password", StringComparison.OrdinalIgnoreCase) || text.Contains("pwd=", StringComparison.OrdinalIgnoreCase))
         {
             return LedgerUrlMatch.No;

@@ -1,4 +1,5 @@
 using AgentLedger.Storage;
+using CsCheck;
 using Xunit;
 
 namespace AgentLedger.Conformance;
@@ -22,6 +23,17 @@ public abstract class RolesContract<TBackend> : LedgerTestBase<TBackend>
         // Every property but the id and the parsed payload is a stored column: a new field must join the column map.
         Assert.Equal(EnvelopeColumns.Envelope.Count, TestEvents.EnvelopeProperties.Count);
     }
+
+    [Fact]
+    public async Task Any_envelope_that_validates_round_trips_every_field()
+        => await Generators.Event.SampleAsync(async original =>
+        {
+            var appended = await Ledger.AppendAsync(original, Ct);
+            Assert.Equal(AppendOutcome.Appended, appended.Outcome);
+            var stored = Assert.Single(await ReadAllAsync(new EventQuery { After = appended.Offset - 1, Limit = 1 }));
+            TestEvents.AssertSameEvent(original, stored.Event);
+            Assert.Equal(AppendOutcome.Duplicate, (await Ledger.AppendAsync(original, Ct)).Outcome);
+        }, iter: Generators.Iterations(400), threads: 1);
 
     [Fact]
     public async Task Read_backward_gives_the_last_events_newest_first()

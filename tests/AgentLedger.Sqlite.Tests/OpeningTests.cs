@@ -1,4 +1,6 @@
+using AgentLedger.Conformance;
 using AgentLedger.Postgres;
+using CsCheck;
 using Xunit;
 
 namespace AgentLedger.Sqlite.Tests;
@@ -70,4 +72,52 @@ public sealed class OpeningTests
         Assert.Equal(display, shown);
         Assert.DoesNotContain("s3c", shown, StringComparison.Ordinal);
     }
+
+    /// <summary>Passwords made of the characters that break naive parsing and masking.</summary>
+    private static readonly Gen<string> Password = Gen.String[Gen.OneOf(Gen.Char['a', 'z'], Gen.Char['0', '9'], Gen.OneOf('/', '?', '@', ':', ';', '=', '\'', '"', '%', '#', '&', ' ', 'é')), 6, 16]
+        .Select(p => "Zq" + p); // never a substring of the fixed parts below
+
+    private static readonly Gen<string> UrlWithPassword = Gen.Select(Password, Gen.Int[0, 5], Gen.String[Gen.Char['a', 'z'], 1, 8], (password, form, name) => form switch
+    {
+        0 => $"postgresql://{name}:{Uri.EscapeDataString(password)}@db.example:5432/{name}?sslmode=require",
+        1 => $"postgresql://{name}:{password}@db.example/{name}",
+        2 => $"postgres://{name}@db.example/{name}?password={Uri.EscapeDataString(password)}&application_name=a@b",
+        3 => $"Host=db.example;Username={name};Password='{password.Replace("'", "''", StringComparison.Ordinal)}';Database={name}",
+        4 => $"Host=db.example;PSW=\"{password.Replace("\"", "\"\"", StringComparison.Ordinal)}\";Database={name}",
+        _ => $"Username={name};Password='{password.Replace("'", "''", StringComparison.Ordinal)}'",
+    });
+
+    [Fact]
+    public void Any_location_with_a_password_is_printed_and_refused_without_it()
+        => Gen.Select(UrlWithPassword, Password).Sample((url, password) =>
+        {
+            var secret = url.Contains("Zq", StringComparison.Ordinal) ? url[url.IndexOf("Zq", StringComparison.Ordinal)..] : password;
+            var shown = Both.Describe(url);
+            Assert.DoesNotContain("Zq", shown, StringComparison.Ordinal);
+            try
+            {
+                _ = PostgresLedger.ToConnectionString(url);
+            }
+            catch (LedgerConfigurationException ex)
+            {
+                Assert.DoesNotContain("Zq", ex.Message, StringComparison.Ordinal);
+            }
+
+            _ = secret;
+        }, iter: Generators.Iterations(3000), threads: 1);
+
+    [Fact]
+    public void Any_text_given_as_a_location_is_claimed_by_a_backend_or_refused_as_a_usage_error()
+        => Generators.AnyText.Sample(text =>
+        {
+            try
+            {
+                _ = Both.ProviderFor(text);
+            }
+            catch (LedgerConfigurationException)
+            {
+            }
+
+            _ = Both.Describe(text);
+        }, iter: Generators.Iterations(3000), threads: 1);
 }

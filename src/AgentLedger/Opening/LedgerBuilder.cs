@@ -115,10 +115,9 @@ internal static class LedgerProviders
     // A location nobody claims may still hold a secret: show only its scheme.
     private static string MaskUnknown(string url)
     {
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0)
+        if (Storage.LedgerUrls.SchemeOf(url) is { } scheme)
         {
-            return url[..(scheme + 3)] + "…";
+            return scheme + "://…";
         }
 
         var secretFrom = url.AsSpan().IndexOfAny(":@;=");

@@ -91,6 +91,11 @@ public static class JsonlTrace
         {
             throw new JsonlFormatException(lineNumber, $"not valid JSON ({ex.Message})", ex);
         }
+        catch (ArgumentException ex)
+        {
+            // Found by the property tests: a line holding a lone surrogate cannot even be transcoded for the parser.
+            throw new JsonlFormatException(lineNumber, "not valid Unicode (a lone surrogate)", ex);
+        }
 
         using (document)
         {
