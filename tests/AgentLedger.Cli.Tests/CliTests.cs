@@ -312,6 +312,29 @@ public sealed class CliTests : IAsyncDisposable
         Assert.DoesNotContain("unexpected", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("postgresql://{user}:Zq7s3cret@{host}:{port}/{db}")]
+    [InlineData("postgresql://{user}:Zq7s3c/r?t@{host}:{port}/{db}")]
+    [InlineData("postgresql://{user}@{host}:{port}/{db}?password=Zq7s3cret")]
+    [InlineData("Host={host};Port={port};Username={user};Password=Zq7s3cret;Database={db}")]
+    [InlineData("Host={host};Port={port};Username={user};PSW=Zq7s3cret;Database={db}")]
+    [InlineData("Host={host};Port={port};Username={user};Password='Zq7;s3cret';Database={db}")]
+    public async Task No_form_of_password_is_printed_even_with_verbose(string form)
+    {
+        // The real server, a wrong password: the login is refused at once (no retries), and the error is printed.
+        var server = new NpgsqlConnectionStringBuilder(PostgresLedger.ToConnectionString(PostgresUrlFromEnvironment()));
+        var url = form.Replace("{user}", server.Username, StringComparison.Ordinal).Replace("{host}", server.Host, StringComparison.Ordinal)
+            .Replace("{port}", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{db}", server.Database, StringComparison.Ordinal);
+        foreach (var args in new[] { new[] { "--db", url, "info" }, ["--db", url, "--verbose", "runs"], ["--db", url, "--verbose", "--json", "tail"] })
+        {
+            var result = await Tool(args);
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.DoesNotContain("Zq7", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_failed_export_leaves_no_partial_file_behind()
     {

@@ -5,7 +5,7 @@ namespace AgentLedger.Conformance;
 /// <summary>Runs AgentLedger.TestWriter (referenced by the test project) as a real second process.</summary>
 public static class WriterProcess
 {
-    public static Process Start(string url, string prefix, int count, int batchSize = 1)
+    public static Process Start(string url, string prefix, int count, int batchSize = 1, string? ackFile = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -17,6 +17,11 @@ public static class WriterProcess
         foreach (var arg in new[] { url, prefix, count.ToString(System.Globalization.CultureInfo.InvariantCulture), batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (ackFile is not null)
+        {
+            info.ArgumentList.Add(ackFile);
         }
 
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the writer process");

@@ -197,6 +197,21 @@ public sealed class PostgresServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Crash_kit_writers_killed_at_random_points_lose_no_acknowledged_event_and_leave_no_partial_batch()
+    {
+        var folder = Directory.CreateTempSubdirectory("agentledger-crash-").FullName;
+        try
+        {
+            await using var ledger = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+            await CrashKit.RunAsync(ledger, _backend.Url, folder, rounds: 8, Ct);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_hundred_idle_followers_share_one_change_probe()
     {
         await using var ledger = await PostgresLedger.OpenAsync(PostgresServer.WithParameters(_backend.Url, "poll_ms=20"), cancellationToken: Ct);

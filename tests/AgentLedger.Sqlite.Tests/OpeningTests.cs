@@ -60,6 +60,7 @@ public sealed class OpeningTests
     [InlineData("postgresql://user:s3c/r?t@host/db", "postgresql://user:***@host/db")]
     [InlineData("postgresql://user@host/db?password=s3cret&sslmode=require", "postgresql://user@host/db?password=***&sslmode=require")]
     [InlineData("postgres://user@host/db", "postgres://user@host/db")]
+    [InlineData("postgres://user@host/db?application_name=a@b", "postgres://user@host/db?application_name=a@b")]
     [InlineData("Host=h;Password=s3cret;Database=d", "Host=h;Password=***;Database=d")]
     [InlineData("Host=h;PSW=s3cret;Database=d", "Host=h;Password=***;Database=d")]
     [InlineData("Host=h;Password='s3;cret';Database=d", "Host=h;Password=***;Database=d")]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using AgentLedger.Conformance;
 using Microsoft.Data.Sqlite;
@@ -395,6 +396,61 @@ public sealed class SqliteFileTests : IAsyncDisposable
             case "toolkit":
                 ReferenceFiles.CreateToolkitLayout(path);
                 break;
+        }
+    }
+
+    [Fact]
+    public async Task Crash_kit_writers_killed_at_random_points_lose_no_acknowledged_event_and_leave_no_partial_batch()
+    {
+        var path = _files.PathOf("crash.db");
+        await using var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct);
+
+        await CrashKit.RunAsync(ledger, path, _files.Folder, rounds: 8, Ct);
+    }
+
+    [Fact]
+    public async Task On_a_full_disk_appends_fail_clearly_only_whole_batches_are_stored_and_the_file_still_opens()
+    {
+        var mount = Directory.CreateTempSubdirectory("agentledger-full-").FullName;
+        using (var mounting = Process.Start("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount]))
+        {
+            await mounting.WaitForExitAsync(Ct);
+            Assert.True(mounting.ExitCode == 0, "this test mounts a 1 MB tmpfs and needs root (tests run as root here and in CI)");
+        }
+
+        try
+        {
+            var path = Path.Combine(mount, "full.db");
+            LedgerStorageException? full = null;
+            await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+            {
+                for (var batch = 0; batch < 1000 && full is null; batch++)
+                {
+                    try
+                    {
+                        await ledger.AppendBatchAsync(Enumerable.Range(0, 20).Select(i => TestEvents.Make("full", i, id: $"f{batch}-{i}", payload: $$"""{"text":"{{new string('x', 2000)}}"}""")), Ct);
+                    }
+                    catch (LedgerStorageException ex)
+                    {
+                        full = ex;
+                    }
+                }
+            }
+
+            Assert.NotNull(full);
+            Assert.Equal(LedgerErrorKind.DiskFull, full.Kind);
+            Assert.Contains("disk is full", full.Message, StringComparison.Ordinal);
+            await using var reopened = await SqliteLedger.OpenAsync(path, new SqliteLedgerOptions { ReadOnly = true }, Ct);
+            var count = await reopened.CountAsync(Ct);
+            Assert.True(count > 0 && count % 20 == 0, $"{count} events: a batch was stored in part");
+            Assert.True((await LedgerVerification.VerifyAsync(reopened, Ct)).IsValid);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            using var unmounting = Process.Start("umount", ["-l", mount]);
+            await unmounting.WaitForExitAsync(CancellationToken.None);
+            Directory.Delete(mount);
         }
     }
 
