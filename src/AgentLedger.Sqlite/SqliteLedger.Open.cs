@@ -6,7 +6,7 @@ namespace AgentLedger.Sqlite;
 
 public sealed partial class SqliteLedger
 {
-    private static SqliteLedger Open(string path, SqliteLedgerOptions options, bool deleteOnDispose)
+    private static SqliteLedger Open(string path, SqliteLedgerOptions options, bool deleteOnDispose, bool immutable = false)
     {
         var exists = File.Exists(path);
         if (!exists && (!options.CreateIfMissing || options.ReadOnly))
@@ -23,7 +23,7 @@ public sealed partial class SqliteLedger
         var readOnly = options.ReadOnly || (exists && IsWriteProtected(path));
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = path,
+            DataSource = immutable ? $"file:{Uri.EscapeDataString(path).Replace("%2F", "/", StringComparison.Ordinal)}?immutable=1" : path,
             Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
@@ -46,6 +46,14 @@ public sealed partial class SqliteLedger
 
             return ledger;
         }
+        catch (SqliteException ex) when (readOnly && CanReadImmutable(path, ex) && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+        {
+            // A WAL file in a folder we may not write: SQLite cannot create its -shm file there. With no -wal
+            // content left, the file alone is the whole ledger: read it as immutable (no locks, no -shm).
+            connection.Dispose();
+            SqliteConnection.ClearPool(connection);
+            return Open(path, options with { ReadOnly = true }, deleteOnDispose, immutable: true);
+        }
         catch (SqliteException ex)
         {
             connection.Dispose();
@@ -59,6 +67,10 @@ public sealed partial class SqliteLedger
             throw;
         }
     }
+
+    private static bool CanReadImmutable(string path, SqliteException ex)
+        => ex.SqliteErrorCode is SqliteErrorCodes.ReadOnly or SqliteErrorCodes.CantOpen
+           && !File.Exists(path + "-shm") && new FileInfo(path + "-wal") is { Exists: false } or { Length: 0 };
 
     private static (int Version, string Columns) Prepare(SqliteConnection connection, string path, SqliteLedgerOptions options)
     {

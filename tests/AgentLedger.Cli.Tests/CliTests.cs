@@ -336,6 +336,56 @@ public sealed class CliTests : IAsyncDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_wal_ledger_in_a_read_only_folder_can_be_read_by_an_unprivileged_user()
+    {
+        // Tests run as root, who may write anywhere: the reader here is 'nobody', as a real user would be.
+        var folder = Path.Combine(_folder, "readonly");
+        Directory.CreateDirectory(folder);
+        var db = Path.Combine(folder, "ledger.db");
+        Assert.Equal(0, (await Tool("--db", db, "demo", "--seed", "3")).ExitCode);
+        File.SetUnixFileMode(_folder, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(folder, (UnixFileMode)0b101_101_101);
+        File.SetUnixFileMode(db, (UnixFileMode)0b100_100_100);
+
+        // The tool itself must be readable by nobody too, wherever the checkout is: run a copy from the open folder.
+        var tool = Path.Combine(_folder, "tool");
+        Directory.CreateDirectory(tool);
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(tool, Path.GetRelativePath(AppContext.BaseDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        foreach (var command in new[] { "info", "runs", "tail" })
+        {
+            var info = ToolProcess.StartInfo(_folder, ["--db", db, command]);
+            info.ArgumentList[0] = Path.Combine(tool, "AgentLedger.Cli.dll");
+            info.ArgumentList.Insert(0, info.FileName);
+            foreach (var arg in AsNobody.Reverse())
+            {
+                info.ArgumentList.Insert(0, arg);
+            }
+
+            info.FileName = "setpriv";
+            info.Environment["HOME"] = Path.GetTempPath();
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+            var stderr = process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+
+            Assert.True(process.ExitCode == 0, $"{command} as nobody: exit {process.ExitCode}\n{await stderr}");
+            if (command != "info")
+            {
+                Assert.Contains("demo-3-1", await stdout, StringComparison.Ordinal);
+            }
+        }
+
+        File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+    }
+
+    [Fact]
     public async Task A_failed_export_leaves_no_partial_file_behind()
     {
         var db = await SeededLedgerAsync();
@@ -369,6 +419,8 @@ public sealed class CliTests : IAsyncDisposable
         Assert.Contains("Examples:", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--limit", help.Stdout, StringComparison.Ordinal);
     }
+
+    private static readonly string[] AsNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
 
     private Task<ToolResult> Tool(params string[] args) => ToolProcess.RunAsync(_folder, args, cancellationToken: Ct);
 
