@@ -308,23 +308,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Guard(() =>
-            {
-                // Listing runs must never wait for another process's long write: try the lock once, else read the log.
-                SqliteMigrations.Execute(_writer!, "PRAGMA busy_timeout = 0");
-                try
-                {
-                    return CatchUpRunIndex(_writer!);
-                }
-                finally
-                {
-                    SqliteMigrations.Execute(_writer!, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}");
-                }
-            });
-        }
-        catch (LedgerStorageException ex) when (ex.Kind is LedgerErrorKind.Busy or LedgerErrorKind.ReadOnly)
-        {
-            return false;
+            return Guard(() => TryCatchUpRunIndex(_writer!));
         }
         finally
         {
@@ -332,21 +316,50 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    private static bool CatchUpRunIndex(SqliteConnection writer)
+    /// <summary>
+    /// Listing runs must never wait for another process's long write: the write lock is tried once (false when
+    /// it is taken: runs are then listed from the log). The transaction is begun on the raw handle, because
+    /// Microsoft.Data.Sqlite retries a busy BEGIN itself until its command timeout, whatever busy_timeout says.
+    /// </summary>
+    private bool TryCatchUpRunIndex(SqliteConnection writer)
     {
-        using var transaction = writer.BeginTransaction(deferred: false);
-        if (!IsRunIndexCurrent(writer, out var stale, out var latest))
+        var handle = writer.Handle!;
+        SQLitePCL.raw.sqlite3_busy_timeout(handle, 0);
+        int begun;
+        try
         {
-            using var command = writer.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = stale ? SqliteSql.RebuildRuns : SqliteSql.IndexNewRuns;
-            command.Parameters.AddWithValue("$latest", latest);
-            command.Parameters.AddWithValue("$watermark", ReadWatermark(writer, transaction));
-            command.ExecuteNonQuery();
-            transaction.Commit();
+            begun = SQLitePCL.raw.sqlite3_exec(handle, "BEGIN IMMEDIATE");
+        }
+        finally
+        {
+            SQLitePCL.raw.sqlite3_busy_timeout(handle, (int)_options.BusyTimeout.TotalMilliseconds);
         }
 
-        return true;
+        if (begun is SqliteErrorCodes.Busy or SqliteErrorCodes.Locked or SqliteErrorCodes.ReadOnly)
+        {
+            return false;
+        }
+
+        SqliteException.ThrowExceptionForRC(begun, handle);
+        try
+        {
+            if (!IsRunIndexCurrent(writer, out var stale, out var latest))
+            {
+                using var command = writer.CreateCommand();
+                command.CommandText = stale ? SqliteSql.RebuildRuns : SqliteSql.IndexNewRuns;
+                command.Parameters.AddWithValue("$latest", latest);
+                command.Parameters.AddWithValue("$watermark", ReadWatermark(writer));
+                command.ExecuteNonQuery();
+            }
+
+            SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_exec(handle, "COMMIT"), handle);
+            return true;
+        }
+        catch
+        {
+            SQLitePCL.raw.sqlite3_exec(handle, "ROLLBACK");
+            throw;
+        }
     }
 
     /// <summary>
@@ -367,10 +380,9 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         return !stale && latest == watermark;
     }
 
-    private static long ReadWatermark(SqliteConnection connection, SqliteTransaction transaction)
+    private static long ReadWatermark(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.Transaction = transaction;
         command.CommandText = SqliteSql.RunIndexWatermark;
         return (long)command.ExecuteScalar()!;
     }

@@ -424,6 +424,12 @@ public sealed class SqliteFileTests : IAsyncDisposable
             LedgerStorageException? full = null;
             await using (var ledger = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
             {
+                // An import larger than the disk: refused when the disk fills, and nothing of it is left.
+                var tooBig = TestEvents.Stream([.. Enumerable.Range(0, 2000).Select(i => TestEvents.Make("import", i, id: $"i{i}", payload: $$"""{"text":"{{new string('y', 2000)}}"}"""))]);
+                var importError = await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.ImportAsync(tooBig, cancellationToken: Ct));
+                Assert.Equal(LedgerErrorKind.DiskFull, importError.Kind);
+                Assert.Equal(0, await ledger.CountAsync(Ct));
+
                 for (var batch = 0; batch < 1000 && full is null; batch++)
                 {
                     try
@@ -452,6 +458,37 @@ public sealed class SqliteFileTests : IAsyncDisposable
             await unmounting.WaitForExitAsync(CancellationToken.None);
             Directory.Delete(mount);
         }
+    }
+
+    [Fact]
+    public async Task Reading_commands_never_wait_for_another_process_holding_the_write_lock()
+    {
+        var path = _files.PathOf();
+        await using (var writer = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            await writer.AppendAsync(TestEvents.Make("first", id: "first"), Ct);
+        }
+
+        // Another connection (as another process would) writes new events and keeps its write transaction open.
+        using var other = new SqliteConnection($"Data Source={path};Pooling=False");
+        other.Open();
+        using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version) VALUES ('held', 'second', 0, 'agent.spoke', 'fox', '{}', '2026-06-07T10:11:12.000000+00:00', 1);";
+            begin.ExecuteNonQuery();
+        }
+
+        await using var reader = await SqliteLedger.OpenAsync(path, new SqliteLedgerOptions { BusyTimeout = TimeSpan.FromSeconds(20) }, Ct);
+        var clock = Stopwatch.StartNew();
+        var runs = await reader.ListRunsAsync(Ct).ToListAsync(Ct);
+        var count = await reader.CountAsync(Ct);
+
+        Assert.Equal(["first"], runs);
+        Assert.Equal(1, count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"listing runs waited {clock.Elapsed.TotalSeconds:0.0} s for the write lock");
+        using var rollback = other.CreateCommand();
+        rollback.CommandText = "ROLLBACK";
+        rollback.ExecuteNonQuery();
     }
 
     [Fact]
