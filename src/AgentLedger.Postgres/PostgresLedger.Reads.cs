@@ -13,7 +13,7 @@ public sealed partial class PostgresLedger
     /// Rows per statement. Every statement carries a LIMIT so the planner keeps the ordered index scan (a
     /// generic plan of an unbounded <c>offset &gt; $1</c> chose a sort); rows still stream one at a time.
     /// </summary>
-    private const int StatementRows = 100_000;
+    private const int StatementRows = 10_000;
 
     /// <summary>
     /// One statement, streamed straight off the data reader: memory holds one row, whatever the read's size.
@@ -25,10 +25,16 @@ public sealed partial class PostgresLedger
         ArgumentNullException.ThrowIfNull(query);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var rest = query;
+        long? last = null; // the last offset yielded: the next statement continues after (or, backwards, before) it
         long remaining = query.Limit ?? long.MaxValue;
         var resumes = 0;
         while (remaining > 0)
         {
+            if (last is { } resumeAt)
+            {
+                rest = backward ? rest with { UpTo = resumeAt - 1 } : rest with { After = resumeAt };
+            }
+
             var page = rest with { Limit = (int)Math.Min(remaining, StatementRows) };
             var rows = 0;
             await using var cursor = await WithRetryAsync((_, ct) => Cursor.OpenAsync(_dataSource, page, backward, ct), cancellationToken).ConfigureAwait(false);
@@ -61,7 +67,7 @@ public sealed partial class PostgresLedger
                 var row = cursor.Current;
                 yield return row;
                 remaining--;
-                rest = backward ? rest with { UpTo = row.Offset - 1 } : rest with { After = row.Offset };
+                last = row.Offset;
             }
         }
     }
@@ -128,7 +134,7 @@ public sealed partial class PostgresLedger
             }
         }
 
-        public async Task<Step> NextAsync(string display, CancellationToken cancellationToken)
+        public async ValueTask<Step> NextAsync(string display, CancellationToken cancellationToken)
         {
             try
             {
