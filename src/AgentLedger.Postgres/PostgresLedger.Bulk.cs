@@ -55,17 +55,12 @@ public sealed partial class PostgresLedger
             }
 
             await FlushAsync().ConfigureAwait(false);
-            if (tally.Appended > 0)
-            {
-                await NotifyAsync(connection, transaction, ct).ConfigureAwait(false);
-            }
-
             await transaction.CommitAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         if (tally.Appended > 0)
         {
-            _notifier.Notify();
+            Committed();
         }
 
         return tally.ToImportResult();
@@ -159,17 +154,12 @@ public sealed partial class PostgresLedger
                 await advance.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            if (written > 0)
-            {
-                await NotifyAsync(connection, transaction, ct).ConfigureAwait(false);
-            }
-
             await transaction.CommitAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         if (written > 0)
         {
-            _notifier.Notify();
+            Committed();
         }
 
         return written;

@@ -4,8 +4,13 @@ namespace AgentLedger.Postgres;
 
 public sealed partial class PostgresLedger
 {
-    /// <summary>The channel every append notifies when it commits (other writers, the reference among them, are seen by polling).</summary>
-    public string Channel => $"agentledger.{Schema}";
+    /// <summary>
+    /// The channel appends notify after they commit (other writers, the reference among them, are seen by polling).
+    /// Named after a hash of the schema: a channel is an identifier of at most 63 bytes, and a schema name may use all of them.
+    /// </summary>
+    public string Channel => _channel ??= "agentledger_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Schema)), 0, 8);
+
+    private string? _channel;
 
     /// <summary>Starts (once) the LISTEN connection that wakes this process's followers.</summary>
     private void EnsureListening()
@@ -31,7 +36,7 @@ public sealed partial class PostgresLedger
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 connection.Notification += (_, _) => _notifier.Notify();
-                await using (var listen = new NpgsqlCommand($"LISTEN \"{Channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresUrl.QuoteIdentifier(Channel)}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -52,27 +52,39 @@ public sealed partial class PostgresLedger
         var (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
         if (schema is null)
         {
-            // search_path names a schema that does not exist yet (e.g. ?schema=team_a): make it.
-            var wanted = searchPath?.Split(',')[0].Trim().Trim('"');
+            // search_path names a schema that does not exist yet (e.g. ?schema=TeamA): make it, exactly as written.
+            var wanted = PostgresUrl.FirstSchema(searchPath);
             if (string.IsNullOrEmpty(wanted) || options.ReadOnly || !options.CreateIfMissing)
             {
                 throw new LedgerNotFoundException(display, $"the schema '{wanted}' does not exist");
             }
 
-            await using (var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{wanted.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
+            var created = false;
+            await using (var create = new NpgsqlCommand($"CREATE SCHEMA {PostgresUrl.QuoteIdentifier(wanted)}", connection))
             {
                 try
                 {
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    created = true;
                 }
                 catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
                 {
-                    // IF NOT EXISTS is not safe against a concurrent CREATE: another process made it first, which is all we need.
+                    // Another process made it first, which is all we need.
                 }
             }
 
             (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
-            schema ??= wanted;
+            if (schema is null)
+            {
+                // Never leave a stray schema behind: drop it again if we made it (RESTRICT: only while it is empty).
+                if (created)
+                {
+                    await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {PostgresUrl.QuoteIdentifier(wanted)}", connection);
+                    await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                throw new LedgerConfigurationException($"{display}: the search path '{searchPath}' does not select the schema '{wanted}'");
+            }
         }
 
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;

@@ -64,7 +64,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         measurement.Complete(new ReadOnlySpan<AppendResult>(in result));
         if (result.IsAppended)
         {
-            _notifier.Notify();
+            Committed();
         }
 
         return result;
@@ -88,11 +88,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
                 await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
                 var appended = await AppendChunkAsync(connection, transaction, batch, attempt, takeLock: true, ct).ConfigureAwait(false);
-                if (appended.Count > 0)
-                {
-                    await NotifyAsync(connection, transaction, ct).ConfigureAwait(false);
-                }
-
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return appended.Results;
             }, cancellationToken).ConfigureAwait(false);
@@ -106,7 +101,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         measurement.Complete(results);
         if (Array.Exists(results, r => r.IsAppended))
         {
-            _notifier.Notify();
+            Committed();
         }
 
         return results;
@@ -193,7 +188,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         var append = new NpgsqlBatchCommand(PostgresSql.AppendOne);
         AddEventParameters(append.Parameters, ledgerEvent);
         batch.BatchCommands.Add(append);
-        AddNotify(batch);
         await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (_options.OrderedCommits)
         {
@@ -302,18 +296,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return stored;
     }
 
-    private async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        if (!_options.Notifications)
-        {
-            return;
-        }
-
-        await using var notify = new NpgsqlCommand(PostgresSql.Notify, connection, transaction);
-        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
-        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     private async ValueTask<long> ScalarAsync(string sql, CancellationToken cancellationToken)
         => await WithRetryAsync(async (_, ct) =>
         {
@@ -338,18 +320,6 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
         // On a retry the identical stored row is most likely the commit whose acknowledgement the dropped connection lost.
         return new AppendResult(incoming.Id, attempt > 0 ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Offset);
-    }
-
-    private void AddNotify(NpgsqlBatch batch)
-    {
-        if (!_options.Notifications)
-        {
-            return;
-        }
-
-        var command = new NpgsqlBatchCommand(PostgresSql.Notify);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
-        batch.BatchCommands.Add(command);
     }
 
     private void AddAppendLock(NpgsqlBatch batch)

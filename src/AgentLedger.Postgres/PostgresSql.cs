@@ -143,8 +143,12 @@ internal static class PostgresSql
         SELECT run_id FROM runs ORDER BY first_offset
         """;
 
-    /// <summary>Wakes followers that LISTEN on the ledger's channel; delivered when the append commits.</summary>
-    public const string Notify = "SELECT pg_notify($1, '')";
+    /// <summary>
+    /// Wakes followers that LISTEN on the ledger's channel; sent after the appends' commits, in a transaction of
+    /// its own. A notification needs a transaction id, so its commit would wait for a WAL flush: it need not
+    /// (nothing durable is written), hence synchronous_commit off for that transaction alone.
+    /// </summary>
+    public const string Notify = "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')";
 
     /// <summary>Where this connection's ledger lives, and the keys derived from it.</summary>
     public const string Identify = """

@@ -45,6 +45,44 @@ internal static class PostgresUrl
     // Npgsql's builder refuses a malformed string with several exception types (an unknown key is a KeyNotFoundException).
     private static bool IsMalformed(Exception ex) => ex is ArgumentException or KeyNotFoundException or FormatException or InvalidOperationException;
 
+    /// <summary>A PostgreSQL identifier in double quotes, quotes inside doubled.</summary>
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The first schema of a search path, unquoted: <c>"Team""A", public</c> is <c>Team"A</c>.</summary>
+    public static string? FirstSchema(string? searchPath)
+    {
+        var text = searchPath?.TrimStart();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (text[0] != '"')
+        {
+            return text.Split(',')[0].Trim();
+        }
+
+        var name = new System.Text.StringBuilder();
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (text[i] == '"')
+            {
+                if (i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    name.Append('"');
+                    i++;
+                    continue;
+                }
+
+                break;
+            }
+
+            name.Append(text[i]);
+        }
+
+        return name.ToString();
+    }
+
     /// <summary>The URL or connection string with every password masked: parsed, never matched by pattern.</summary>
     public static string Mask(string url) => LedgerUrls.SchemeOf(url) is not null ? MaskUrl(url) : MaskConnectionString(url);
 
@@ -299,7 +337,8 @@ internal static class PostgresUrl
                 builder.MaxPoolSize = Positive(key, value, display);
                 return options;
             case "schema":
-                builder.SearchPath = value;
+                // Quoted, so the schema is exactly what was written: ?schema=TeamA is "TeamA", not teama.
+                builder.SearchPath = QuoteIdentifier(value);
                 return options;
             case "options":
                 // libpq's "-c search_path=x" is the one option a ledger URL needs.

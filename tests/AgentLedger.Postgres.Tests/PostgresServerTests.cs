@@ -211,6 +211,42 @@ public sealed class PostgresServerTests : IAsyncDisposable
         }
     }
 
+    [Theory]
+    [InlineData("TeamA")]
+    [InlineData("a_schema_name_of_sixty_bytes_which_is_close_to_the_limit_xyz")]
+    [InlineData("we\"ird name")]
+    public async Task Any_legal_schema_name_works_as_written_with_notifications(string schema)
+    {
+        var url = PostgresServer.WithParameters(PostgresServer.Url, $"schema={Uri.EscapeDataString(schema)}&poll_ms=10000");
+        try
+        {
+            await using var writer = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+            await using var reader = await PostgresLedger.OpenAsync(url, cancellationToken: Ct);
+            Assert.Equal(schema, writer.Schema);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            stop.CancelAfter(TimeSpan.FromSeconds(5));
+            var follower = Task.Run(async () =>
+            {
+                await foreach (var e in reader.FollowAsync(EventQuery.All, stop.Token))
+                {
+                    return e.Event.Id;
+                }
+
+                return null;
+            }, Ct);
+            await Task.Delay(300, Ct);
+
+            await writer.AppendAsync(TestEvents.Make(id: "in-schema"), Ct);
+
+            Assert.Equal("in-schema", await follower); // woken by NOTIFY: the 10 s poll is past the deadline
+            Assert.Equal(1L, await PostgresServer.ScalarAsync<long>($"SELECT count(*) FROM {PostgresUrl.QuoteIdentifier(schema)}.events", Ct));
+        }
+        finally
+        {
+            await PostgresServer.ExecuteAsync($"DROP SCHEMA IF EXISTS {PostgresUrl.QuoteIdentifier(schema)} CASCADE", CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task A_hundred_idle_followers_share_one_change_probe()
     {

@@ -30,7 +30,7 @@ public sealed class PostgresUrlTests
     {
         var (cs, options) = PostgresUrl.Parse("postgresql://u@h/db?schema=team_a&ordered_commits=false&notifications=off&poll_ms=250&retry_seconds=5");
 
-        Assert.Equal("team_a", cs.SearchPath);
+        Assert.Equal("\"team_a\"", cs.SearchPath); // quoted: the schema is exactly what was written
         Assert.False(options.OrderedCommits);
         Assert.False(options.Notifications);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.FollowPollInterval);
