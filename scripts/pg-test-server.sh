@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for tests and benchmarks, on a free loopback port (never 5432).
-#   scripts/pg-test-server.sh start [--durable]  -> prints the connection URL on stdout, state in $PGTEST_DIR
-#   scripts/pg-test-server.sh stop               -> stops it and deletes its folder
+#   scripts/pg-test-server.sh start [--durable | --hosted [DELAY_MS]]  -> prints the connection URL on stdout
+#   scripts/pg-test-server.sh stop                                      -> stops it (and its standby) and deletes its folder
 # --durable keeps fsync and synchronous_commit on (benchmarks); tests run without them for speed.
+# --hosted is durable too, plus a synchronous standby that applies each commit DELAY_MS (default 2) late:
+#   every commit then waits about 3 ms for replication, as on hosted PostgreSQL (Neon, RDS Multi-AZ, Cloud SQL HA).
 set -euo pipefail
 
 state_file="${AGENTLEDGER_PG_STATE:-${TMPDIR:-/tmp}/agentledger-pgtest.state}"
@@ -40,8 +42,11 @@ as_pg() {
 }
 
 start() {
-  local durable=0
-  [ "${1:-}" = "--durable" ] && durable=1
+  local durable=0 hosted=0 delay=2
+  case "${1:-}" in
+    --durable) durable=1 ;;
+    --hosted) durable=1; hosted=1; delay=${2:-2} ;;
+  esac
   local bin
   bin=$(find_bin) || { install_postgres; bin=$(find_bin); }
   local dir port password
@@ -65,12 +70,57 @@ start() {
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
     fi
+    if [ "$hosted" -eq 1 ]; then
+      echo "wal_level = replica"
+      echo "max_wal_senders = 4"
+    fi
   } >> "$dir/data/postgresql.conf"
+  # First line: initdb's own replication lines ask for a password that the base backup does not give.
+  [ "$hosted" -eq 1 ] && sed -i '1i host replication all 127.0.0.1/32 trust' "$dir/data/pg_hba.conf"
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   "$bin/pg_isready" -h 127.0.0.1 -p "$port" -t 30 >/dev/null
   as_pg "$bin/createdb" -h "$dir" -p "$port" -U ledger agentledger_test
+  [ "$hosted" -eq 1 ] && start_standby "$bin" "$dir" "$port" "$delay"
   echo "postgresql://ledger:$password@127.0.0.1:$port/agentledger_test"
+}
+
+# The synchronous standby of --hosted: made from a base backup, applying every commit DELAY_MS late, and only
+# then named synchronous (before it runs, a synchronous primary would wait forever).
+start_standby() {
+  local bin=$1 dir=$2 port=$3 delay=$4 standby_port
+  standby_port=$(free_port_after "$port")
+  printf '%s\n' "$dir/standby" >> "$state_file"
+  as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U ledger -D "$dir/standby" -R -X stream -c fast >"$dir/basebackup.log" 2>&1 \
+    || { cat "$dir/basebackup.log" >&2; exit 1; }
+  {
+    echo "port = $standby_port"
+    echo "hot_standby = on"
+    echo "recovery_min_apply_delay = '${delay}ms'"
+  } >> "$dir/standby/postgresql.conf"
+  as_pg "$bin/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/standby.log" >&2; exit 1; }
+  as_pg "$bin/psql" -h "$dir" -p "$port" -U ledger -d agentledger_test -qAt \
+    -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "ALTER SYSTEM SET synchronous_commit = 'remote_apply'" >/dev/null
+  as_pg "$bin/psql" -h "$dir" -p "$port" -U ledger -d agentledger_test -qAtc "SELECT pg_reload_conf()" >/dev/null
+  local i
+  for i in $(seq 1 100); do
+    if [ "$(as_pg "$bin/psql" -h "$dir" -p "$port" -U ledger -d agentledger_test -qAtc "SELECT sync_state FROM pg_stat_replication")" = "sync" ]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "error: the standby did not become synchronous" >&2
+  exit 1
+}
+
+free_port_after() {
+  local port
+  for port in $(seq $(( $1 + 1 )) 55632); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "error: no free port after $1" >&2
+  exit 1
 }
 
 stop() {
@@ -78,6 +128,9 @@ stop() {
   local dir bin
   dir=$(sed -n 1p "$state_file")
   bin=$(sed -n 2p "$state_file")
+  if [ -d "$dir/standby" ]; then
+    as_pg "$bin/pg_ctl" -D "$dir/standby" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   if [ -d "$dir/data" ]; then
     as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
@@ -87,5 +140,5 @@ stop() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 start [--durable] | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop" >&2; exit 2 ;;
 esac

@@ -11,9 +11,11 @@ internal sealed class ExtraPhases(BenchTarget target, Settings settings, Action<
     public async Task GuardCostAsync(PostgresTarget postgres)
     {
         var perWriter = settings.ConcurrentAppends / 2;
+        var trial = 0;
         foreach (var guarded in new[] { true, false, true, false })
         {
-            var url = postgres.NewStore(guarded ? "guard_on" : "guard_off");
+            // A fresh schema (and so fresh ids) every trial: a second trial in the same store would measure duplicates.
+            var url = postgres.NewStore($"{(guarded ? "guard_on" : "guard_off")}_{trial++}");
             if (!guarded)
             {
                 url = PostgresTarget.PostgresUrlWith(url, "ordered_commits=false");
