@@ -186,6 +186,20 @@ internal static class PostgresUrl
     public static (NpgsqlConnectionStringBuilder ConnectionString, PostgresLedgerOptions Options) Parse(string url, PostgresLedgerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(url);
+        try
+        {
+            return ParseUnchecked(url, options);
+        }
+        catch (Exception ex) when (IsMalformed(ex))
+        {
+            // Found by the property tests: a value Npgsql refuses (e.g. %00 in a password) is a malformed location,
+            // and its message names the keyword, never the value.
+            throw new LedgerConfigurationException($"malformed PostgreSQL location '{Mask(url)}': {ex.Message}");
+        }
+    }
+
+    private static (NpgsqlConnectionStringBuilder ConnectionString, PostgresLedgerOptions Options) ParseUnchecked(string url, PostgresLedgerOptions? options)
+    {
         options ??= new PostgresLedgerOptions();
         if (LedgerUrls.SchemeOf(url) is null)
         {
