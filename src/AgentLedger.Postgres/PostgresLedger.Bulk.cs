@@ -12,7 +12,7 @@ public sealed partial class PostgresLedger
 
     /// <summary>
     /// One transaction for the whole stream, fed a chunk at a time: memory stays bounded and anything that
-    /// fails rolls everything back. It holds the ordering lock throughout, so other writers wait for it. A
+    /// fails rolls everything back. It holds the append lock throughout, so followers wait at its offsets until it ends. A
     /// stream cannot be replayed, so a dropped connection is not retried: nothing was written, run it again.
     /// </summary>
     public async ValueTask<ImportResult> ImportAsync(IAsyncEnumerable<LedgerEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
@@ -78,13 +78,10 @@ public sealed partial class PostgresLedger
             long latest;
             await using (var batch = new NpgsqlBatch(connection, transaction))
             {
-                AddAppendLock(batch);
+                AddAppendLock(batch, exclusive: true); // explicit offsets: no append may interleave
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.LatestOffset));
                 await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                if (_options.OrderedCommits)
-                {
-                    await reader.NextResultAsync(ct).ConfigureAwait(false);
-                }
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
 
                 await reader.ReadAsync(ct).ConfigureAwait(false);
                 latest = reader.GetInt64(0);

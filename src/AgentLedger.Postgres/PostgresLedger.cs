@@ -7,10 +7,10 @@ using NpgsqlTypes;
 namespace AgentLedger.Postgres;
 
 /// <summary>
-/// The ledger in a PostgreSQL table, shared by many workers on many machines. Every append holds an
-/// advisory lock from drawing its offset to its commit, so offsets become visible in order and a
-/// follower reading by offset never misses one. Dropped connections are retried; appends are
-/// idempotent by id, so a retry never doubles an event.
+/// The ledger in a PostgreSQL table, shared by many workers on many machines. Writers commit
+/// concurrently; a follower reads only up to its settled horizon (see PostgresLedger.Horizon.cs), so it
+/// never misses or repeats an event. Dropped connections are retried; appends are idempotent by id, so a
+/// retry never doubles an event.
 /// </summary>
 public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 {
@@ -142,7 +142,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     {
         ArgumentNullException.ThrowIfNull(query);
         EnsureListening();
-        return FollowLoop.RunAsync(this, query, _notifier, cancellationToken);
+        return FollowLoop.RunAsync(this, query, _notifier, new SettledHorizon(this, query.After).NextAsync, cancellationToken);
     }
 
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
@@ -152,7 +152,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection);
-            AddAppendLock(batch);
+            AddAppendLock(batch, exclusive: true);
             batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.Reset));
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return 0;
@@ -189,10 +189,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         AddEventParameters(append.Parameters, ledgerEvent);
         batch.BatchCommands.Add(append);
         await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (_options.OrderedCommits)
-        {
-            await reader.NextResultAsync(ct).ConfigureAwait(false);
-        }
+        await reader.NextResultAsync(ct).ConfigureAwait(false);
 
         if (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -211,7 +208,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     }
 
     /// <summary>
-    /// Inside a transaction: (the ordering lock, when <paramref name="takeLock"/>) which ids of the chunk are
+    /// Inside a transaction: (the append lock, when <paramref name="takeLock"/>) which ids of the chunk are
     /// stored already, then one insert of the others. Ids stored earlier in the same transaction count as stored.
     /// </summary>
     private async Task<(AppendResult[] Results, int Count)> AppendChunkAsync(
@@ -242,7 +239,17 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
         if (inserted.Count != fresh.Count)
         {
-            throw new RetryableRaceException(); // an unguarded writer stored one of them meanwhile: start over
+            // A concurrent writer of the same id committed first (ON CONFLICT waited for it): that one is stored now.
+            var raced = await FindStoredAsync(connection, transaction, [.. fresh.Where(e => !inserted.ContainsKey(e.Id))], takeLock: false, cancellationToken).ConfigureAwait(false);
+            foreach (var (id, row) in raced)
+            {
+                stored[id] = row;
+            }
+
+            if (inserted.Count + raced.Count != fresh.Count)
+            {
+                throw new RetryableRaceException(); // gone again (a reset meanwhile): start over
+            }
         }
 
         var results = new AppendResult[batch.Count];
@@ -281,7 +288,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(e => e.Id)] });
         command.BatchCommands.Add(select);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (takeLock && _options.OrderedCommits)
+        if (takeLock)
         {
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -322,14 +329,15 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return new AppendResult(incoming.Id, attempt > 0 ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Offset);
     }
 
-    private void AddAppendLock(NpgsqlBatch batch)
+    /// <summary>
+    /// The append lock, always the first statement of a write: never in the statement that draws offsets
+    /// (the follower's horizon relies on the lock being held before any offset is drawn).
+    /// </summary>
+    private void AddAppendLock(NpgsqlBatch batch, bool exclusive = false)
     {
-        if (_options.OrderedCommits)
-        {
-            var command = new NpgsqlBatchCommand(PostgresSql.AppendLock);
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _appendLockKey });
-            batch.BatchCommands.Add(command);
-        }
+        var command = new NpgsqlBatchCommand(exclusive || _options.OrderedCommits ? PostgresSql.OrderedLock : PostgresSql.AppendLock);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _appendLockKey });
+        batch.BatchCommands.Add(command);
     }
 
     private static void AddEventParameters(NpgsqlParameterCollection parameters, LedgerEvent e)

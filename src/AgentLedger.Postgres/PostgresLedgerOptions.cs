@@ -6,11 +6,15 @@ namespace AgentLedger.Postgres;
 public sealed record PostgresLedgerOptions
 {
     /// <summary>
-    /// Offsets become visible in commit order (an advisory lock held from drawing the offset to commit).
-    /// Switching it off is only for measuring what it costs and proving what it prevents: followers may
-    /// then miss events while several writers commit concurrently.
+    /// Serialise appends so that offsets become visible in the order they were drawn (each append holds an
+    /// advisory lock exclusively from drawing its offset to its commit). Off by default: AgentLedger's own
+    /// followers are exact with concurrent commits. On only for <em>foreign</em> readers that follow with a
+    /// naive <c>offset &gt; n</c> (the reference's <c>tail()</c>); it caps the whole fleet at one commit at a time.
     /// </summary>
-    public bool OrderedCommits { get; set; } = true;
+    public bool OrderedCommits { get; set; }
+
+    /// <summary>For the tests that prove the horizon matters: follow up to the latest offset, as a naive reader would.</summary>
+    internal bool NaiveFollow { get; init; }
 
     /// <summary>
     /// Appends NOTIFY and followers LISTEN; when off (or unavailable, e.g. behind a transaction pooler)

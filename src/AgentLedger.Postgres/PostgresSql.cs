@@ -24,12 +24,28 @@ internal static class PostgresSql
     public static readonly (int Version, string Name, string Sql)[] Migrations =
     [
         (1, "the reference's events table with a 64-bit offset (later columns added, 32-bit offset widened) and its indexes", ReferenceLayout),
+        (2, "the offset sequence draws one value at a time (CACHE 1), so offsets are drawn in one global order", SequenceCacheOne),
     ];
 
     /// <summary>The newest layout this build knows.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 
     public const string RecordVersion = "WITH cleared AS (DELETE FROM ledger_schema) INSERT INTO ledger_schema (version) VALUES ($1)";
+
+    /// <summary>
+    /// A follower's horizon relies on g &lt; m meaning g was drawn first; with CACHE &gt; 1 every session draws
+    /// from a block of its own. bigserial's default is 1 already; this makes it so for any table we adopt.
+    /// </summary>
+    private const string SequenceCacheOne = """
+        DO $$
+        BEGIN
+            IF (SELECT cache_size FROM pg_sequences
+                WHERE schemaname = current_schema()
+                  AND sequencename = split_part(pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'), '.', 2)) > 1 THEN
+                EXECUTE format('ALTER SEQUENCE %s CACHE 1', pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'));
+            END IF;
+        END $$;
+        """;
 
     private const string ReferenceLayout = """
         CREATE TABLE IF NOT EXISTS events (
@@ -68,11 +84,47 @@ internal static class PostgresSql
         """;
 
     /// <summary>
-    /// The ordering guard: every append takes this transaction-scoped lock before it draws an offset and
-    /// holds it until commit, so offsets become visible in the order they were drawn. A follower reading
-    /// <c>offset &gt; n</c> can then never be overtaken by a late commit of a lower offset.
+    /// Every AgentLedger write takes this lock on the ledger's key before it draws any offset, and holds it to
+    /// its end. Shared, so writers never wait for each other; a follower at a gap asks which transactions hold
+    /// it (<see cref="Horizon"/>) and waits for exactly those (see docs in PostgresLedger.Horizon.cs).
     /// </summary>
-    public const string AppendLock = "SELECT pg_advisory_xact_lock($1)";
+    public const string AppendLock = "SELECT pg_advisory_xact_lock_shared($1)";
+
+    /// <summary>
+    /// The same lock exclusive: <c>ordered_commits=true</c> appends (offsets then become visible in the order
+    /// drawn, for foreign readers that follow with a naive <c>offset &gt; n</c>), and reset and restore, which
+    /// must not interleave with any append.
+    /// </summary>
+    public const string OrderedLock = "SELECT pg_advisory_xact_lock($1)";
+
+    /// <summary>The granted holders of the ledger's append lock (a bigint key: high half in classid, low half in objid).</summary>
+    private const string Holders = """
+        SELECT l.virtualtransaction FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """;
+
+    /// <summary>
+    /// From a settled offset $1: how far offsets run on without a gap (at most $4 rows looked at), the highest
+    /// visible offset, and, only when there is a gap, who holds the append lock now (after this statement's
+    /// snapshot was taken, which is what makes the wait sufficient).
+    /// </summary>
+    public static readonly string Horizon = $"""
+        WITH next AS (
+            SELECT o, row_number() OVER (ORDER BY o) AS n
+            FROM (SELECT "offset" AS o FROM events WHERE "offset" > $1 ORDER BY "offset" LIMIT $4) AS s),
+        edge AS (
+            SELECT COALESCE(max(o) FILTER (WHERE o = $1 + n), $1) AS contiguous,
+                   GREATEST((SELECT max("offset") FROM events), $1) AS top
+            FROM next)
+        SELECT contiguous, top,
+               CASE WHEN top > contiguous THEN ARRAY({Holders}) ELSE ARRAY[]::text[] END
+        FROM edge
+        """;
+
+    /// <summary>Whether any of the transactions $1 (virtual ids from <see cref="Horizon"/>) still holds the append lock.</summary>
+    public static readonly string HoldersAlive = $"SELECT EXISTS ({Holders} AND l.virtualtransaction = ANY($1))";
 
     /// <summary>
     /// One new event, or no row when its id is stored already (then <see cref="SelectById"/> tells which).
@@ -89,8 +141,8 @@ internal static class PostgresSql
     public static readonly string SelectById = $"SELECT {Columns} FROM events WHERE id = $1";
 
     /// <summary>
-    /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up under the
-    /// ordering lock just before, so ON CONFLICT only meets a racing writer that skips the lock.
+    /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up just before;
+    /// ON CONFLICT meets only a concurrent writer of the same id (it waits for that one's end, then skips the row).
     /// </summary>
     public static readonly string AppendBatch = $"""
         INSERT INTO events ({InsertColumns})

@@ -9,12 +9,12 @@ public sealed class PostgresBackend : ILedgerBackend
 
     public string Url => PostgresServer.UrlForSchema(SchemaName);
 
-    public async Task<ILedger> CreateAsync(CancellationToken cancellationToken) => await PostgresLedger.OpenAsync(Url, cancellationToken: cancellationToken);
+    public async Task<ILedger> CreateAsync(CancellationToken cancellationToken) => await PostgresLedger.OpenAsync(Url, PostgresServer.Options(), cancellationToken);
 
-    public async Task<ILedger?> ReopenAsync(CancellationToken cancellationToken) => await PostgresLedger.OpenAsync(Url, cancellationToken: cancellationToken);
+    public async Task<ILedger?> ReopenAsync(CancellationToken cancellationToken) => await PostgresLedger.OpenAsync(Url, PostgresServer.Options(), cancellationToken);
 
     public async Task<ILedger?> OpenReadOnlyAsync(CancellationToken cancellationToken)
-        => await PostgresLedger.OpenAsync(Url, new PostgresLedgerOptions { ReadOnly = true }, cancellationToken);
+        => await PostgresLedger.OpenAsync(Url, PostgresServer.Options(readOnly: true), cancellationToken);
 
     public async ValueTask DisposeAsync() => await PostgresServer.ExecuteAsync($"DROP SCHEMA IF EXISTS {SchemaName} CASCADE");
 }

@@ -13,15 +13,21 @@ public static class PostgresServer
         : throw new InvalidOperationException(
             $"{Variable} is not set: run the tests through scripts/test.sh (it starts a throwaway PostgreSQL), or set {Variable}=postgresql://user:password@host:port/database");
 
-    /// <summary>Set to 1 only to prove the completeness tests catch a naive reader: appends then skip the ordering guard.</summary>
-    public static bool Unguarded => Environment.GetEnvironmentVariable("AGENTLEDGER_PG_UNGUARDED") == "1";
+    /// <summary>
+    /// Set AGENTLEDGER_PG_NAIVE_FOLLOW=1 only to prove the completeness tests catch a naive follower: the
+    /// ledgers the tests open then follow up to the latest offset instead of their settled horizon.
+    /// </summary>
+    public static bool NaiveFollow => Environment.GetEnvironmentVariable("AGENTLEDGER_PG_NAIVE_FOLLOW") == "1";
+
+    /// <summary>The options every test ledger opens with.</summary>
+    public static PostgresLedgerOptions Options(bool readOnly = false) => new() { NaiveFollow = NaiveFollow, ReadOnly = readOnly };
 
     public static string WithParameters(string url, string parameters)
         => url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + parameters;
 
     /// <summary>A URL whose ledger lives in its own new schema.</summary>
     public static string UrlForSchema(string schema, string? extra = null)
-        => WithParameters(Url, $"schema={schema}" + (Unguarded ? "&ordered_commits=false" : string.Empty) + (extra is null ? string.Empty : "&" + extra));
+        => WithParameters(Url, $"schema={schema}" + (extra is null ? string.Empty : "&" + extra));
 
     public static NpgsqlConnectionStringBuilder ConnectionString => PostgresUrl.Parse(Url).ConnectionString;
 

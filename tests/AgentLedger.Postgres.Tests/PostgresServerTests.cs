@@ -24,7 +24,7 @@ public sealed class PostgresServerTests : IAsyncDisposable
     [Fact]
     public async Task Writer_processes_and_a_follower_lose_nothing_and_double_nothing()
     {
-        await using var ledger = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+        await using var ledger = await PostgresLedger.OpenAsync(_backend.Url, PostgresServer.Options(), Ct);
         const int perWriter = 250;
         string[] prefixes = ["p1", "p2", "p3", "p4"];
         var follower = Followers.FollowUntilAsync(ledger, "sentinel", Ct);
@@ -90,7 +90,7 @@ public sealed class PostgresServerTests : IAsyncDisposable
 
         var ledgers = await Task.WhenAll(opens);
 
-        Assert.All(ledgers, l => Assert.Equal(1, l.Description.SchemaVersion));
+        Assert.All(ledgers, l => Assert.Equal(PostgresSql.LatestVersion, l.Description.SchemaVersion));
         foreach (var ledger in ledgers)
         {
             await ledger.DisposeAsync();
