@@ -35,7 +35,7 @@ public sealed partial class PostgresLedger
                 }
 
                 var measurement = LedgerTelemetry.StartAppend(this, "import", chunk.Count);
-                var (results, _) = await AppendChunkAsync(connection, transaction, chunk, attempt: 0, takeLock: !locked, ct).ConfigureAwait(false);
+                var (results, _) = await AppendChunkAsync(connection, transaction, chunk, attempt: 0, floor: 0, takeLock: !locked, ct).ConfigureAwait(false);
                 locked = true;
                 tally.Add(results);
                 measurement.Complete(results);

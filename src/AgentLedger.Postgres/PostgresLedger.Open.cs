@@ -27,9 +27,9 @@ public sealed partial class PostgresLedger
         try
         {
             var logger = parsedOptions.LoggerFactory?.CreateLogger("AgentLedger.Postgres");
-            var (schema, lockKey, version) = await RetryAsync(
+            var (schema, lockKey, version, xidFloor) = await RetryAsync(
                 display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, logger, ct), null, logger, cancellationToken).ConfigureAwait(false);
-            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version);
+            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version, xidFloor);
         }
         catch
         {
@@ -45,11 +45,11 @@ public sealed partial class PostgresLedger
         return PostgresUrl.Parse(url).ConnectionString.ConnectionString;
     }
 
-    private static async Task<(string Schema, long LockKey, int Version)> InitializeAsync(
+    private static async Task<(string Schema, long LockKey, int Version, long XidFloor)> InitializeAsync(
         NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, ILogger? logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+        var (schema, lockKey, hasEvents, hasSchemaTable, xidFloor) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
         if (schema is null)
         {
             // search_path names a schema that does not exist yet (e.g. ?schema=TeamA): make it, exactly as written.
@@ -73,7 +73,7 @@ public sealed partial class PostgresLedger
                 }
             }
 
-            (schema, lockKey, hasEvents, hasSchemaTable) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+            (schema, lockKey, hasEvents, hasSchemaTable, xidFloor) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
             if (schema is null)
             {
                 // Never leave a stray schema behind: drop it again if we made it (RESTRICT: only while it is empty).
@@ -90,7 +90,7 @@ public sealed partial class PostgresLedger
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;
         if (version == PostgresSql.LatestVersion)
         {
-            return (schema, lockKey, version);
+            return (schema, lockKey, version, xidFloor);
         }
 
         if (!hasEvents && (options.ReadOnly || !options.CreateIfMissing))
@@ -100,7 +100,7 @@ public sealed partial class PostgresLedger
 
         if (options.ReadOnly)
         {
-            return (schema, lockKey, version);
+            return (schema, lockKey, version, xidFloor);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -110,7 +110,7 @@ public sealed partial class PostgresLedger
         }
 
         // Another process may have migrated while we waited for the lock.
-        var (_, _, _, hasVersionTable) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
+        var (_, _, _, hasVersionTable, _) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
         var from = hasVersionTable ? await ReadVersionAsync(connection, display, cancellationToken, transaction).ConfigureAwait(false) : 0;
         foreach (var (stepVersion, name, sql) in PostgresSql.Migrations)
         {
@@ -137,18 +137,18 @@ public sealed partial class PostgresLedger
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (schema, lockKey, PostgresSql.LatestVersion);
+        return (schema, lockKey, PostgresSql.LatestVersion, xidFloor);
     }
 
-    private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable)> IdentifyAsync(
+    private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable, long XidFloor)> IdentifyAsync(
         NpgsqlConnection connection, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
         await using var command = new NpgsqlCommand(PostgresSql.Identify, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return reader.IsDBNull(0)
-            ? (null, 0, false, false)
-            : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3));
+            ? (null, 0, false, false, 0)
+            : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetInt64(4));
     }
 
     private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, string display, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)

@@ -24,8 +24,15 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     private Task? _listener;
     private int _disposed;
 
-    private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion)
+    /// <summary>
+    /// Every transaction id below this was assigned before now (the open's snapshot, then each append's own id):
+    /// a call that captured it at its start knows any stored row written below it is not its own.
+    /// </summary>
+    private long _xidFloor;
+
+    private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion, long xidFloor)
     {
+        _xidFloor = xidFloor;
         _dataSource = dataSource;
         _options = options;
         _appendLockKey = appendLockKey;
@@ -53,7 +60,8 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         AppendResult result;
         try
         {
-            result = await WithRetryAsync((attempt, ct) => AppendOnceAsync(ledgerEvent, attempt, ct), cancellationToken).ConfigureAwait(false);
+            var floor = Volatile.Read(ref _xidFloor);
+            result = await WithRetryAsync((attempt, ct) => AppendOnceAsync(ledgerEvent, attempt, floor, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -83,11 +91,12 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         AppendResult[] results;
         try
         {
+            var floor = Volatile.Read(ref _xidFloor);
             results = await WithRetryAsync(async (attempt, ct) =>
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-                var appended = await AppendChunkAsync(connection, transaction, batch, attempt, takeLock: true, ct).ConfigureAwait(false);
+                var appended = await AppendChunkAsync(connection, transaction, batch, attempt, floor, takeLock: true, ct).ConfigureAwait(false);
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return appended.Results;
             }, cancellationToken).ConfigureAwait(false);
@@ -180,7 +189,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         _closing.Dispose();
     }
 
-    private async Task<AppendResult> AppendOnceAsync(LedgerEvent ledgerEvent, int attempt, CancellationToken ct)
+    private async Task<AppendResult> AppendOnceAsync(LedgerEvent ledgerEvent, int attempt, long floor, CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
@@ -193,6 +202,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
         if (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
+            ObserveTransaction(reader.GetInt64(1));
             return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, reader.GetInt64(0));
         }
 
@@ -203,7 +213,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ledgerEvent.Id });
         await using var stored = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await stored.ReadAsync(ct).ConfigureAwait(false)
-            ? Outcome(ledgerEvent, ReadRow(stored), attempt)
+            ? Outcome(ledgerEvent, ReadFound(stored), attempt, floor)
             : throw new RetryableRaceException(); // inserted by an unguarded writer after our snapshot, or reset meanwhile
     }
 
@@ -212,7 +222,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     /// stored already, then one insert of the others. Ids stored earlier in the same transaction count as stored.
     /// </summary>
     private async Task<(AppendResult[] Results, int Count)> AppendChunkAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, int attempt, bool takeLock, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, int attempt, long floor, bool takeLock, CancellationToken cancellationToken)
     {
         var stored = await FindStoredAsync(connection, transaction, batch, takeLock, cancellationToken).ConfigureAwait(false);
         var fresh = new List<LedgerEvent>(batch.Count);
@@ -234,6 +244,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 inserted[reader.GetString(0)] = reader.GetInt64(1);
+                ObserveTransaction(reader.GetInt64(2));
             }
         }
 
@@ -259,7 +270,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             var e = batch[i];
             if (stored.TryGetValue(e.Id, out var existing))
             {
-                results[i] = firstOf.TryAdd(e.Id, e) ? Outcome(e, existing, attempt) : Outcome(e, existing, attempt: 0);
+                results[i] = firstOf.TryAdd(e.Id, e) ? Outcome(e, existing, attempt, floor) : Outcome(e, existing, attempt: 0, floor);
             }
             else if (firstOf.TryAdd(e.Id, e))
             {
@@ -275,7 +286,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return (results, inserted.Count);
     }
 
-    private async Task<Dictionary<string, StoredEvent>> FindStoredAsync(
+    private async Task<Dictionary<string, Found>> FindStoredAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, bool takeLock, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlBatch(connection, transaction);
@@ -293,11 +304,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        var stored = new Dictionary<string, Found>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var row = ReadRow(reader);
-            stored[row.Event.Id] = row;
+            var found = ReadFound(reader);
+            stored[found.Row.Event.Id] = found;
         }
 
         return stored;
@@ -317,17 +328,45 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>A stored event met again: duplicate or conflict; after a lost acknowledgement, our own earlier attempt.</summary>
-    private static AppendResult Outcome(LedgerEvent incoming, StoredEvent stored, int attempt)
+    /// <summary>
+    /// A stored event met again: a conflict when it differs; otherwise a duplicate, unless this call retried
+    /// and the row was written by a transaction newer than <paramref name="floor"/> (every transaction id seen
+    /// before the call began): then it is our own earlier attempt, whose acknowledgement the dropped connection lost.
+    /// </summary>
+    private static AppendResult Outcome(LedgerEvent incoming, Found stored, int attempt, long floor)
     {
-        if (!stored.Event.HasSameContentAs(incoming))
+        if (!stored.Row.Event.HasSameContentAs(incoming))
         {
-            return new AppendResult(incoming.Id, AppendOutcome.Conflict, stored.Offset);
+            return new AppendResult(incoming.Id, AppendOutcome.Conflict, stored.Row.Offset);
         }
 
-        // On a retry the identical stored row is most likely the commit whose acknowledgement the dropped connection lost.
-        return new AppendResult(incoming.Id, attempt > 0 ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Offset);
+        var ours = attempt > 0 && !WrittenBefore(stored.Writer, floor);
+        return new AppendResult(incoming.Id, ours ? AppendOutcome.Appended : AppendOutcome.Duplicate, stored.Row.Offset);
     }
+
+    /// <summary>xmin is 32 bits and wraps: compared the way PostgreSQL compares transaction ids, modulo 2^32.</summary>
+    private static bool WrittenBefore(long writer, long floor) => (int)((uint)floor - (uint)writer) > 0;
+
+    private void ObserveTransaction(long transactionId)
+    {
+        var next = transactionId + 1;
+        var seen = Volatile.Read(ref _xidFloor);
+        while (next > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _xidFloor, next, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
+    /// <summary>A stored row and the (32-bit) id of the transaction that wrote it.</summary>
+    private readonly record struct Found(StoredEvent Row, long Writer);
+
+    private static Found ReadFound(NpgsqlDataReader reader) => new(ReadRow(reader), reader.GetInt64(EnvelopeColumns.All.Count));
 
     /// <summary>
     /// The append lock, always the first statement of a write: never in the statement that draws offsets

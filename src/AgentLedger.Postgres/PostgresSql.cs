@@ -135,10 +135,14 @@ internal static class PostgresSql
         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
         WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
         ON CONFLICT (id) DO NOTHING
-        RETURNING "offset"
+        RETURNING "offset", pg_current_xact_id()::text::bigint
         """;
 
-    public static readonly string SelectById = $"SELECT {Columns} FROM events WHERE id = $1";
+    /// <summary>
+    /// A stored event and the transaction that wrote it (<c>xmin</c>, 32 bits): after a retry, it tells our own
+    /// lost-acknowledgement commit (a transaction newer than any seen before the call) from an older duplicate.
+    /// </summary>
+    public static readonly string SelectById = $"SELECT {Columns}, xmin::text::bigint FROM events WHERE id = $1";
 
     /// <summary>
     /// A batch's new events in one statement, the arrays unnested in order. The ids were looked up just before;
@@ -152,10 +156,10 @@ internal static class PostgresSql
             WITH ORDINALITY AS t({InsertColumns}, ord)
         ORDER BY ord
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, "offset"
+        RETURNING id, "offset", pg_current_xact_id()::text::bigint
         """;
 
-    public static readonly string SelectByIds = $"SELECT {Columns} FROM events WHERE id = ANY($1)";
+    public static readonly string SelectByIds = $"SELECT {Columns}, xmin::text::bigint FROM events WHERE id = ANY($1)";
 
     public static readonly string Restore = $"""
         INSERT INTO events ({Columns})
@@ -207,7 +211,8 @@ internal static class PostgresSql
         SELECT current_schema(),
                hashtextextended('agentledger.append.' || current_schema(), 0),
                to_regclass('events') IS NOT NULL,
-               to_regclass('ledger_schema') IS NOT NULL
+               to_regclass('ledger_schema') IS NOT NULL,
+               pg_snapshot_xmax(pg_current_snapshot())::text::bigint
         """;
 
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
