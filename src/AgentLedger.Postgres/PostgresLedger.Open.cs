@@ -1,3 +1,4 @@
+using AgentLedger.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -27,9 +28,9 @@ public sealed partial class PostgresLedger
         try
         {
             var logger = parsedOptions.LoggerFactory?.CreateLogger("AgentLedger.Postgres");
-            var (schema, lockKey, version, xidFloor) = await RetryAsync(
+            var (schema, lockKey, version, xidFloor, missing) = await RetryAsync(
                 display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, logger, ct), null, logger, cancellationToken).ConfigureAwait(false);
-            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version, xidFloor);
+            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version, xidFloor) { _missingColumns = missing };
         }
         catch
         {
@@ -45,7 +46,7 @@ public sealed partial class PostgresLedger
         return PostgresUrl.Parse(url).ConnectionString.ConnectionString;
     }
 
-    private static async Task<(string Schema, long LockKey, int Version, long XidFloor)> InitializeAsync(
+    private static async Task<(string Schema, long LockKey, int Version, long XidFloor, IReadOnlySet<string>? Missing)> InitializeAsync(
         NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, ILogger? logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -90,7 +91,7 @@ public sealed partial class PostgresLedger
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;
         if (version == PostgresSql.LatestVersion)
         {
-            return (schema, lockKey, version, xidFloor);
+            return (schema, lockKey, version, xidFloor, null);
         }
 
         if (!hasEvents && (options.ReadOnly || !options.CreateIfMissing))
@@ -100,7 +101,8 @@ public sealed partial class PostgresLedger
 
         if (options.ReadOnly)
         {
-            return (schema, lockKey, version, xidFloor);
+            // An older layout is read as it is, not migrated: columns it lacks read as NULL.
+            return (schema, lockKey, version, xidFloor, await MissingColumnsAsync(connection, display, cancellationToken).ConfigureAwait(false));
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -137,7 +139,7 @@ public sealed partial class PostgresLedger
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (schema, lockKey, PostgresSql.LatestVersion, xidFloor);
+        return (schema, lockKey, PostgresSql.LatestVersion, xidFloor, null);
     }
 
     private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable, long XidFloor)> IdentifyAsync(
@@ -149,6 +151,27 @@ public sealed partial class PostgresLedger
         return reader.IsDBNull(0)
             ? (null, 0, false, false, 0)
             : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetInt64(4));
+    }
+
+    private static async Task<IReadOnlySet<string>?> MissingColumnsAsync(NpgsqlConnection connection, string display, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(PostgresSql.ExistingColumns, connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = EnvelopeColumns.All.Where(c => !present.Contains(c)).ToHashSet(StringComparer.Ordinal);
+        if (missing.FirstOrDefault(c => !EnvelopeColumns.Later.Contains(c)) is { } required)
+        {
+            throw new LedgerStorageException(LedgerErrorKind.Corrupt, display, $"the events table has no column '{required}': not a ledger table");
+        }
+
+        return missing.Count == 0 ? null : missing;
     }
 
     private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, string display, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)

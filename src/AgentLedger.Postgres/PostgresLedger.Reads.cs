@@ -37,7 +37,7 @@ public sealed partial class PostgresLedger
 
             var page = rest with { Limit = (int)Math.Min(remaining, StatementRows) };
             var rows = 0;
-            await using var cursor = await WithRetryAsync((_, ct) => Cursor.OpenAsync(_dataSource, page, backward, ct), cancellationToken).ConfigureAwait(false);
+            await using var cursor = await WithRetryAsync((_, ct) => Cursor.OpenAsync(_dataSource, page, backward, _missingColumns, ct), cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 var step = await cursor.NextAsync(Display, cancellationToken).ConfigureAwait(false);
@@ -93,13 +93,13 @@ public sealed partial class PostgresLedger
 
         private bool _atEnd;
 
-        public static async Task<Cursor> OpenAsync(NpgsqlDataSource dataSource, EventQuery query, bool backward, CancellationToken cancellationToken)
+        public static async Task<Cursor> OpenAsync(NpgsqlDataSource dataSource, EventQuery query, bool backward, IReadOnlySet<string>? missing, CancellationToken cancellationToken)
         {
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             NpgsqlCommand? command = null;
             try
             {
-                command = new NpgsqlCommand(PostgresSql.Select(query, backward), connection);
+                command = new NpgsqlCommand(PostgresSql.Select(query, backward, missing), connection);
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.After });
                 if (query.UpTo is { } upTo)
                 {

@@ -30,6 +30,9 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     /// </summary>
     private long _xidFloor;
 
+    /// <summary>Columns an older layout opened read-only lacks (read as NULL); null when the table is complete.</summary>
+    private IReadOnlySet<string>? _missingColumns;
+
     private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion, long xidFloor)
     {
         _xidFloor = xidFloor;

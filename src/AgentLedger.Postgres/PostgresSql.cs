@@ -218,9 +218,16 @@ internal static class PostgresSql
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
     public const string Reset = "TRUNCATE events";
 
-    public static string Select(EventQuery query, bool backward = false)
+    /// <summary>The columns of the table as it is (an older reference table may lack <see cref="EnvelopeColumns.Later"/>).</summary>
+    public const string ExistingColumns = "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events'";
+
+    /// <summary>The select list for a table that lacks <paramref name="missing"/> (read-only on an older layout): those read as NULL.</summary>
+    public static string ColumnsFor(IReadOnlySet<string> missing)
+        => missing.Count == 0 ? Columns : string.Join(", ", EnvelopeColumns.All.Select(c => missing.Contains(c) ? $"NULL::varchar AS {c}" : Quote(c)));
+
+    public static string Select(EventQuery query, bool backward = false, IReadOnlySet<string>? missing = null)
     {
-        var sql = new System.Text.StringBuilder($"SELECT {Columns} FROM events WHERE \"offset\" > $1");
+        var sql = new System.Text.StringBuilder($"SELECT {(missing is null ? Columns : ColumnsFor(missing))} FROM events WHERE \"offset\" > $1");
         var n = 1;
         if (query.UpTo is not null)
         {
@@ -231,7 +238,8 @@ internal static class PostgresSql
         {
             if (value is not null)
             {
-                sql.Append(" AND ").Append(column).Append(" = $").Append(++n);
+                // A column the table lacks is NULL in every row: its filter matches nothing (the parameter stays numbered).
+                sql.Append(" AND ").Append(missing?.Contains(column) == true ? "$" + (++n) + "::varchar IS NULL AND FALSE" : column + " = $" + (++n));
             }
         }
 

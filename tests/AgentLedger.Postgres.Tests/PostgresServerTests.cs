@@ -84,6 +84,41 @@ public sealed class PostgresServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_older_reference_table_opened_read_only_is_read_as_it_is_with_missing_columns_as_null()
+    {
+        // The reference's first layout: 32-bit offset, no session_id / model_profile / model_id.
+        var schema = _backend.SchemaName;
+        await PostgresServer.ExecuteAsync($$"""
+            CREATE SCHEMA {{schema}};
+            CREATE TABLE {{schema}}.events (
+                "offset" SERIAL PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, run_id VARCHAR NOT NULL, turn INTEGER NOT NULL,
+                kind VARCHAR NOT NULL, actor VARCHAR NOT NULL, payload TEXT NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+                schema_version INTEGER NOT NULL DEFAULT 1);
+            INSERT INTO {{schema}}.events (id, run_id, turn, kind, actor, payload, created_at) VALUES
+                ('a', 'old-run', 0, 'run.started', 'engine', '{}', '2026-06-07 10:00:00+00'),
+                ('b', 'old-run', 1, 'agent.spoke', 'fox', '{"text":"hi"}', '2026-06-07 10:00:01+00');
+            """, Ct);
+
+        await using (var ledger = await PostgresLedger.OpenAsync(_backend.Url, new PostgresLedgerOptions { ReadOnly = true }, Ct))
+        {
+            var all = await ledger.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
+            Assert.Equal(["a", "b"], all.Select(e => e.Event.Id));
+            Assert.All(all, e => Assert.True(e.Event.SessionId is null && e.Event.ModelProfile is null && e.Event.ModelId is null));
+            Assert.Equal("b", Assert.Single(await ledger.ReadAsync(new EventQuery { Kind = "agent.spoke" }, Ct).ToListAsync(Ct)).Event.Id);
+            Assert.Empty(await ledger.ReadAsync(new EventQuery { SessionId = "s-1", ModelId = "m" }, Ct).ToListAsync(Ct));
+            Assert.Equal("b", Assert.Single(await ledger.ReadBackwardAsync(new EventQuery { Limit = 1 }, Ct).ToListAsync(Ct)).Event.Id);
+            Assert.Equal(["old-run"], await ledger.ListRunsAsync(Ct).ToListAsync(Ct));
+            Assert.Equal(2, await ledger.CountAsync(Ct));
+            await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.AppendAsync(TestEvents.Make("x"), Ct));
+        }
+
+        // Read as it is: nothing added to the table, no layout table made.
+        Assert.Equal(9L, await PostgresServer.ScalarAsync<long>(
+            $"SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'events'", Ct));
+        Assert.False(await PostgresServer.ScalarAsync<bool>($"SELECT to_regclass('{schema}.ledger_schema') IS NOT NULL", Ct));
+    }
+
+    [Fact]
     public async Task Several_processes_opening_a_new_database_at_once_all_succeed()
     {
         var opens = Enumerable.Range(0, 6).Select(_ => Task.Run(async () => await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct), Ct));
