@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL for tests and benchmarks, on a free loopback port (never 5432).
 #   scripts/pg-test-server.sh start [--durable | --hosted [DELAY_MS]]  -> prints the connection URL on stdout
 #   scripts/pg-test-server.sh stop                                      -> stops it (and its standby) and deletes its folder
+#   scripts/pg-test-server.sh crash | restart                           -> kills the primary (pg_ctl -m immediate: no
+#                                                                          checkpoint, no WAL flush) | starts it again
 # --durable keeps fsync and synchronous_commit on (benchmarks); tests run without them for speed.
 # --hosted is durable too, plus a synchronous standby that applies each commit DELAY_MS (default 2) late:
 #   every commit then waits about 3 ms for replication, as on hosted PostgreSQL (Neon, RDS Multi-AZ, Cloud SQL HA).
@@ -137,8 +139,27 @@ stop() {
   rm -rf "$dir" "$state_file"
 }
 
+# For durability tests: what a power cut does to the server process (its WAL buffers and dirty pages are lost;
+# only what was flushed survives), then recovery from the WAL.
+crash() {
+  local dir bin
+  dir=$(sed -n 1p "$state_file")
+  bin=$(sed -n 2p "$state_file")
+  as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+}
+
+restart() {
+  local dir bin
+  dir=$(sed -n 1p "$state_file")
+  bin=$(sed -n 2p "$state_file")
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop" >&2; exit 2 ;;
+  crash) crash ;;
+  restart) restart ;;
+  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop | crash | restart" >&2; exit 2 ;;
 esac

@@ -35,6 +35,14 @@ if [ -z "${AGENTLEDGER_TEST_POSTGRES:-}" ]; then
   export AGENTLEDGER_TEST_POSTGRES
 fi
 
+# A second, durable server (fsync and synchronous_commit on) that the durability test kills with -m immediate.
+echo "== start a durable throwaway PostgreSQL (for the crash test)"
+export AGENTLEDGER_TEST_POSTGRES_DURABLE_STATE="$results/pg-durable.state"
+trap 'scripts/pg-test-server.sh stop; AGENTLEDGER_PG_STATE="$AGENTLEDGER_TEST_POSTGRES_DURABLE_STATE" scripts/pg-test-server.sh stop' EXIT
+AGENTLEDGER_TEST_POSTGRES_DURABLE=$(AGENTLEDGER_PG_STATE="$AGENTLEDGER_TEST_POSTGRES_DURABLE_STATE" scripts/pg-test-server.sh start --durable) \
+  || { echo "could not start the durable PostgreSQL"; finish 0 1 1; }
+export AGENTLEDGER_TEST_POSTGRES_DURABLE
+
 echo "== test"
 dotnet test AgentLedger.slnx --no-build -c Release --nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
