@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL for tests and benchmarks, on a free loopback port (never 5432).
 #   scripts/pg-test-server.sh start [--durable | --hosted [DELAY_MS]]  -> prints the connection URL on stdout
 #   scripts/pg-test-server.sh stop                                      -> stops it (and its standby) and deletes its folder
+#   scripts/pg-test-server.sh pgbouncer URL                             -> a PgBouncer in transaction mode in front of
+#                                                                          it (installs Debian's pgbouncer when missing); prints its URL
 #   scripts/pg-test-server.sh crash | restart                           -> kills the primary (pg_ctl -m immediate: no
 #                                                                          checkpoint, no WAL flush) | starts it again
 # --durable keeps fsync and synchronous_commit on (benchmarks); tests run without them for speed.
@@ -130,6 +132,9 @@ stop() {
   local dir bin
   dir=$(sed -n 1p "$state_file")
   bin=$(sed -n 2p "$state_file")
+  if [ -f "$dir/pgbouncer.pid" ]; then
+    kill "$(cat "$dir/pgbouncer.pid")" >/dev/null 2>&1 || true
+  fi
   if [ -d "$dir/standby" ]; then
     as_pg "$bin/pg_ctl" -D "$dir/standby" -m fast -w stop >/dev/null 2>&1 || true
   fi
@@ -137,6 +142,59 @@ stop() {
     as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$dir" "$state_file"
+}
+
+# PgBouncer in transaction mode, as hosted poolers run (Supabase's 6543, Neon's -pooler hosts): each transaction
+# may run on another server connection. Two server connections for many clients, so any state kept on a
+# connection across transactions (a prepared statement, LISTEN) breaks at once rather than by chance.
+start_pgbouncer() {
+  local url=$1 dir
+  if [ -f "$state_file" ]; then
+    dir=$(sed -n 1p "$state_file")
+  else # in front of a server we did not start: a folder of its own, removed by stop
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/agentledger-pgbouncer.XXXXXX")
+    chmod 755 "$dir"
+    printf '%s\n' "$dir" > "$state_file"
+  fi
+  if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+    echo "pgbouncer not found; installing it (apt)" >&2
+    [ "$(id -u)" -eq 0 ] || { echo "error: need root to install pgbouncer" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >&2 \
+      || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >&2; }
+    # The package starts a system-wide instance on 6432; ours runs on its own port.
+    systemctl stop pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true
+  fi
+  local exe
+  exe=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  [[ "$url" =~ ^postgresql://([^:]+):([^@]+)@([^:/]+):([0-9]+)/([^?]+) ]] || { echo "error: cannot parse $url" >&2; exit 1; }
+  local user=${BASH_REMATCH[1]} password=${BASH_REMATCH[2]} host=${BASH_REMATCH[3]} port=${BASH_REMATCH[4]} db=${BASH_REMATCH[5]}
+  local bouncer_port
+  bouncer_port=$(free_port_after "$port")
+  printf '"%s" "%s"\n' "$user" "$password" > "$dir/userlist.txt"
+  cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$host port=$port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 500
+ignore_startup_parameters = extra_float_digits,search_path
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+  chmod 644 "$dir/pgbouncer.ini" "$dir/userlist.txt"
+  as_pg "$exe" -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || { cat "$dir/pgbouncer.log" >&2 2>/dev/null; exit 1; }
+  local i
+  for i in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$bouncer_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "postgresql://$user:$password@127.0.0.1:$bouncer_port/$db"
 }
 
 # For durability tests: what a power cut does to the server process (its WAL buffers and dirty pages are lost;
@@ -159,7 +217,8 @@ restart() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
+  pgbouncer) start_pgbouncer "$2" ;;
   crash) crash ;;
   restart) restart ;;
-  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop | crash | restart" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop | pgbouncer URL | crash | restart" >&2; exit 2 ;;
 esac

@@ -43,6 +43,11 @@ AGENTLEDGER_TEST_POSTGRES_DURABLE=$(AGENTLEDGER_PG_STATE="$AGENTLEDGER_TEST_POST
   || { echo "could not start the durable PostgreSQL"; finish 0 1 1; }
 export AGENTLEDGER_TEST_POSTGRES_DURABLE
 
+echo "== start PgBouncer in transaction mode in front of the first one"
+AGENTLEDGER_TEST_PGBOUNCER=$(scripts/pg-test-server.sh pgbouncer "$AGENTLEDGER_TEST_POSTGRES") \
+  || { echo "could not start PgBouncer"; finish 0 1 1; }
+export AGENTLEDGER_TEST_PGBOUNCER
+
 echo "== test"
 dotnet test AgentLedger.slnx --no-build -c Release --nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"

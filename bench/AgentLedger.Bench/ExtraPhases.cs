@@ -2,23 +2,26 @@ using System.Diagnostics;
 
 namespace AgentLedger.Bench;
 
-/// <summary>Beyond P1–P9: what PostgreSQL's ordering guard costs, and how soon a follower sees a commit.</summary>
+/// <summary>Beyond P1–P9: concurrent writers on PostgreSQL (G, H), follow latency (L), idle followers (I).</summary>
 internal sealed class ExtraPhases(BenchTarget target, Settings settings, Action<Measurement> report)
 {
     private const int Writers = 8;
 
-    /// <summary>G: 8 concurrent writer connections, single appends, with the ordering guard on and off.</summary>
+    /// <summary>
+    /// G: 8 concurrent writer connections, single appends, with appends serialised (<c>ordered_commits=true</c>,
+    /// the exclusive lock held to commit) and concurrent (the default: the lock shared).
+    /// </summary>
     public async Task GuardCostAsync(PostgresTarget postgres)
     {
         var perWriter = settings.ConcurrentAppends / 2;
         var trial = 0;
-        foreach (var guarded in new[] { true, false, true, false })
+        foreach (var ordered in new[] { true, false, true, false })
         {
             // A fresh schema (and so fresh ids) every trial: a second trial in the same store would measure duplicates.
-            var url = postgres.NewStore($"{(guarded ? "guard_on" : "guard_off")}_{trial++}");
-            if (!guarded)
+            var url = postgres.NewStore($"{(ordered ? "ordered" : "concurrent")}_{trial++}");
+            if (ordered)
             {
-                url = PostgresTarget.PostgresUrlWith(url, "ordered_commits=false");
+                url = PostgresTarget.PostgresUrlWith(url, "ordered_commits=true");
             }
 
             await using var ledger = await BenchLedgers.OpenAsync(url);
@@ -32,8 +35,46 @@ internal sealed class ExtraPhases(BenchTarget target, Settings settings, Action<
                 }
             })));
             var elapsed = clock.Elapsed;
-            report(new Measurement("agentledger", target.Backend, guarded ? "G-on" : "G-off", Writers * perWriter, elapsed.TotalSeconds,
-                Measurement.Rate(Writers * perWriter, elapsed), Note: $"{Writers} writer connections, single appends, ordering guard {(guarded ? "on" : "off")}"));
+            report(new Measurement("agentledger", target.Backend, ordered ? "G-on" : "G-off", Writers * perWriter, elapsed.TotalSeconds,
+                Measurement.Rate(Writers * perWriter, elapsed), Note: $"{Writers} writer connections, single appends, {(ordered ? "ordered_commits=true (serialised)" : "concurrent commits (default)")}"));
+        }
+    }
+
+    /// <summary>
+    /// H: 1, 8 and 32 writer connections of single appends for a fixed time through one ledger object, each
+    /// right before the same number of plain prepared INSERT connections on the same server (run it against
+    /// scripts/pg-hosted-sim.sh, where every commit waits for a synchronous standby, to see the fleet effect).
+    /// </summary>
+    public async Task ConcurrentWritersAsync(PostgresTarget postgres, RawPostgres raw, TimeSpan duration)
+    {
+        foreach (var connections in new[] { 1, 8, 32 })
+        {
+            var url = postgres.NewStore($"h{connections}");
+            await using (var ledger = await BenchLedgers.OpenAsync(url))
+            {
+                await ledger.AppendAsync(Workload.Event(0, 1, "warm-up"));
+                var counts = new int[connections];
+                var clock = Stopwatch.StartNew();
+                var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+                await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+                {
+                    for (var i = 0; Stopwatch.GetTimestamp() < deadline; i++)
+                    {
+                        counts[w] += (await ledger.AppendAsync(Workload.Event(i, 100, $"h{w}"))).IsAppended ? 1 : 0;
+                    }
+                })));
+                var total = counts.Sum();
+                var stored = await ledger.CountAsync();
+                if (stored != total + 1)
+                {
+                    throw new BenchCheckException($"H{connections}: {total} appended but {stored - 1} stored");
+                }
+
+                report(new Measurement("agentledger", target.Backend, $"H{connections}", total, clock.Elapsed.TotalSeconds, Measurement.Rate(total, clock.Elapsed),
+                    Note: $"{connections} writer connections, single appends, one ledger object"));
+            }
+
+            await raw.ConcurrentInsertsAsync(connections, duration);
         }
     }
 

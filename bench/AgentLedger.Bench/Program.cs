@@ -74,6 +74,11 @@ foreach (var backend in options.Backends)
         {
             await extra.GuardCostAsync(guardTarget);
         }
+
+        if (target is PostgresTarget writersTarget && raw is RawPostgres rawPostgres && settings.Runs("H"))
+        {
+            await extra.ConcurrentWritersAsync(writersTarget, rawPostgres, TimeSpan.FromSeconds(options.Quick ? 0.3 : 5));
+        }
     }
     catch (Exception ex) when (ex is BenchCheckException or InvalidOperationException or LedgerException)
     {

@@ -27,14 +27,7 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
         await using var source = await OpenAsync($"raw_p1_{trial}");
         var events = Enumerable.Range(0, settings.SingleAppends).Select(i => Workload.Event(i, workload.TurnsPerRun, "p1")).ToList();
         await using var connection = await source.OpenConnectionAsync();
-        await using var insert = new NpgsqlCommand(
-            "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) "
-            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", connection);
-        for (var i = 0; i < 11; i++)
-        {
-            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = i is 2 or 7 ? NpgsqlDbType.Integer : i == 6 ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Text });
-        }
-
+        await using var insert = NewInsert(connection);
         await insert.PrepareAsync();
         foreach (var e in Enumerable.Range(0, settings.WarmUp).Select(i => Workload.Event(i, 1, "warm-up")))
         {
@@ -49,6 +42,53 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
         }
 
         report(new Measurement("raw", "postgres", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT ON CONFLICT DO NOTHING, autocommit"));
+    }
+
+    /// <summary>
+    /// H limit: <paramref name="connections"/> connections, each a loop of the plain prepared single-row INSERT
+    /// (autocommit, ON CONFLICT DO NOTHING as in P1) for <paramref name="duration"/>: what the server's commit
+    /// path allows that many concurrent writers.
+    /// </summary>
+    public async Task ConcurrentInsertsAsync(int connections, TimeSpan duration)
+    {
+        await using var source = await OpenAsync($"raw_h{connections}");
+        var counts = new int[connections];
+        using var start = new Barrier(connections + 1);
+        var deadline = 0L;
+        var writers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+        {
+            await using var connection = await source.OpenConnectionAsync();
+            await using var insert = NewInsert(connection);
+            await insert.PrepareAsync();
+            start.SignalAndWait();
+            for (var i = 0; Stopwatch.GetTimestamp() < Volatile.Read(ref deadline); i++)
+            {
+                Bind(insert, Workload.Event(i, 100, $"h{w}"));
+                await insert.ExecuteNonQueryAsync();
+                counts[w]++;
+            }
+        })).ToList();
+        Volatile.Write(ref deadline, long.MaxValue);
+        await Task.Run(() => start.SignalAndWait());
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref deadline, Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency));
+        await Task.WhenAll(writers);
+        var total = counts.Sum();
+        report(new Measurement("raw", "postgres", $"H{connections}", total, clock.Elapsed.TotalSeconds, Measurement.Rate(total, clock.Elapsed),
+            Note: $"{connections} connections, prepared INSERT each, autocommit"));
+    }
+
+    private static NpgsqlCommand NewInsert(NpgsqlConnection connection)
+    {
+        var insert = new NpgsqlCommand(
+            "INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", connection);
+        for (var i = 0; i < 11; i++)
+        {
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = i is 2 or 7 ? NpgsqlDbType.Integer : i == 6 ? NpgsqlDbType.TimestampTz : NpgsqlDbType.Text });
+        }
+
+        return insert;
     }
 
     /// <summary>P2 limit: binary COPY of every event.</summary>

@@ -16,8 +16,13 @@ public sealed partial class PostgresLedger
         var (builder, parsedOptions) = PostgresUrl.Parse(url, options);
         var display = PostgresUrl.Mask(url);
 
-        // Repeated statements (the append, the page read) are prepared on the server after two uses.
-        if (builder.MaxAutoPrepare == 0)
+        // Repeated statements (the append, the page read) are prepared on the server after two uses; never behind
+        // a transaction pooler, where the next transaction may run on a server connection that never saw them.
+        if (parsedOptions.TransactionPooler)
+        {
+            builder.MaxAutoPrepare = 0;
+        }
+        else if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 16;
         }
@@ -86,6 +91,15 @@ public sealed partial class PostgresLedger
 
                 throw new LedgerConfigurationException($"{display}: the search path '{searchPath}' does not select the schema '{wanted}'");
             }
+        }
+
+        // A transaction pooler drops the search_path startup parameter (PgBouncer ignores it at best): say so,
+        // rather than put the ledger in whatever schema the pooled connection happens to have.
+        if (options.TransactionPooler && PostgresUrl.FirstSchema(searchPath) is { Length: > 0 } asked && asked != schema)
+        {
+            throw new LedgerConfigurationException(
+                $"{display}: the schema '{asked}' was asked for, but through the transaction pooler the connection is in '{schema}' "
+                + "(a pooler does not pass search_path on): give the ledger a database of its own, or set the role's search_path (ALTER ROLE ... SET search_path)");
         }
 
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;

@@ -13,6 +13,14 @@ public sealed record PostgresLedgerOptions
     /// </summary>
     public bool OrderedCommits { get; set; }
 
+    /// <summary>
+    /// The server is reached through a pooler in transaction mode (PgBouncer <c>pool_mode=transaction</c>, Supabase's
+    /// port 6543, Neon's <c>-pooler</c> host): no server-side prepared statements (the next transaction may run on
+    /// another server connection), and no LISTEN (it would not stay on one connection), so followers poll.
+    /// In a URL: <c>?pooler=transaction</c>.
+    /// </summary>
+    public bool TransactionPooler { get; set; }
+
     /// <summary>For the tests that prove the horizon matters: follow up to the latest offset, as a naive reader would.</summary>
     internal bool NaiveFollow { get; init; }
 

@@ -12,7 +12,7 @@ internal static class PostgresUrl
 {
     private const string KnownParameters =
         "user, password, sslmode, channel_binding, connect_timeout, application_name, target_session_attrs, options (search_path), "
-        + "schema, ordered_commits, notifications, poll_ms, retry_seconds, pool_size";
+        + "schema, ordered_commits, notifications, poll_ms, retry_seconds, pool_size, pooler (transaction)";
 
     public const string AcceptedForms =
         "'postgresql://user:password@host:5432/database?sslmode=require' (also 'postgres://', 'postgresql+psycopg://'), or an Npgsql connection string 'Host=...;Database=...'";
@@ -363,6 +363,13 @@ internal static class PostgresUrl
                 return options;
             case "ordered_commits":
                 return options with { OrderedCommits = Bool(key, value, display) };
+            case "pooler":
+                return value.ToLowerInvariant() switch
+                {
+                    "transaction" => options with { TransactionPooler = true, Notifications = false },
+                    "session" or "none" => options with { TransactionPooler = false },
+                    _ => throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': pooler must be transaction, session or none"),
+                };
             case "notifications":
                 return options with { Notifications = Bool(key, value, display) };
             case "poll_ms":
