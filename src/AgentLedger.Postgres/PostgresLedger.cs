@@ -130,7 +130,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         // One row per run (not per event): small enough to read whole, which lets a dropped connection be retried.
         var runs = await WithRetryAsync(async (_, ct) =>
         {
-            await using var command = _dataSource.CreateCommand(PostgresSql.ListRuns);
+            await using var command = _dataSource.CreateCommand(Description.SchemaVersion >= 3 ? PostgresSql.ListRuns : PostgresSql.ListRunsByIndex);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var list = new List<string>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))

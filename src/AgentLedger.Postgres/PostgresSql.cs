@@ -5,8 +5,8 @@ namespace AgentLedger.Postgres;
 /// <summary>Every statement the PostgreSQL backend runs, in one place.</summary>
 /// <remarks>
 /// The <c>events</c> table is the reference's (same names, constraints and indexes), with a 64-bit
-/// offset; AgentLedger adds only <c>ledger_schema</c> (the layout version). No trigger: a trigger kept
-/// a run table exact but cost a third of a single append; runs are listed by a loose index scan instead.
+/// offset; AgentLedger adds <c>ledger_schema</c> (the layout version) and <c>ledger_runs</c> (each run's
+/// first offset, written by the append statements themselves: a trigger cost a third of a single append).
 /// </remarks>
 internal static class PostgresSql
 {
@@ -25,6 +25,7 @@ internal static class PostgresSql
     [
         (1, "the reference's events table with a 64-bit offset (later columns added, 32-bit offset widened) and its indexes", ReferenceLayout),
         (2, "the offset sequence draws one value at a time (CACHE 1), so offsets are drawn in one global order", SequenceCacheOne),
+        (3, "ledger_runs: every run with its first offset, kept by the append statements, filled from the events", RunsTable),
     ];
 
     /// <summary>The newest layout this build knows.</summary>
@@ -45,6 +46,28 @@ internal static class PostgresSql
                 EXECUTE format('ALTER SEQUENCE %s CACHE 1', pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'));
             END IF;
         END $$;
+        """;
+
+    /// <summary>
+    /// One row per run, written by the append statement itself (a data-modifying CTE, no trigger): listing runs
+    /// reads this table instead of probing the events index once per run. Insert-only (ON CONFLICT DO NOTHING),
+    /// so appends to an existing run take no row lock and never wait for each other; only two writers starting
+    /// the same new run at once wait briefly (and then the first offset kept may be the other's).
+    /// </summary>
+    private const string RunsTable = """
+        CREATE TABLE IF NOT EXISTS ledger_runs (run_id varchar PRIMARY KEY, first_offset bigint NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_ledger_runs_first_offset ON ledger_runs (first_offset);
+        INSERT INTO ledger_runs (run_id, first_offset)
+        SELECT run_id, min("offset") FROM events GROUP BY run_id
+        ON CONFLICT (run_id) DO NOTHING;
+        """;
+
+    /// <summary>The runs of the rows a CTE named <c>ins</c> (returning offset and run_id) stored.</summary>
+    private const string KeepRuns = """
+        runs AS (
+            INSERT INTO ledger_runs (run_id, first_offset)
+            SELECT run_id, min("offset") FROM ins GROUP BY run_id
+            ON CONFLICT (run_id) DO NOTHING)
         """;
 
     private const string ReferenceLayout = """
@@ -131,11 +154,14 @@ internal static class PostgresSql
     /// NOT EXISTS first, because ON CONFLICT draws a sequence value even for a row it then drops.
     /// </summary>
     public static readonly string AppendOne = $"""
-        INSERT INTO events ({InsertColumns})
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
-        WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING "offset", pg_current_xact_id()::text::bigint
+        WITH ins AS (
+            INSERT INTO events ({InsertColumns})
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING "offset", run_id),
+        {KeepRuns}
+        SELECT "offset", pg_current_xact_id()::text::bigint FROM ins
         """;
 
     /// <summary>
@@ -149,22 +175,29 @@ internal static class PostgresSql
     /// ON CONFLICT meets only a concurrent writer of the same id (it waits for that one's end, then skips the row).
     /// </summary>
     public static readonly string AppendBatch = $"""
-        INSERT INTO events ({InsertColumns})
-        SELECT {InsertColumns}
-        FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
-                    $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
-            WITH ORDINALITY AS t({InsertColumns}, ord)
-        ORDER BY ord
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id, "offset", pg_current_xact_id()::text::bigint
+        WITH ins AS (
+            INSERT INTO events ({InsertColumns})
+            SELECT {InsertColumns}
+            FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[], $5::varchar[], $6::text[],
+                        $7::timestamptz[], $8::integer[], $9::varchar[], $10::varchar[], $11::varchar[])
+                WITH ORDINALITY AS t({InsertColumns}, ord)
+            ORDER BY ord
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id, "offset", run_id),
+        {KeepRuns}
+        SELECT id, "offset", pg_current_xact_id()::text::bigint FROM ins
         """;
 
     public static readonly string SelectByIds = $"SELECT {Columns}, xmin::text::bigint FROM events WHERE id = ANY($1)";
 
     public static readonly string Restore = $"""
-        INSERT INTO events ({Columns})
-        SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::integer[], $5::varchar[], $6::varchar[], $7::text[],
-                             $8::timestamptz[], $9::integer[], $10::varchar[], $11::varchar[], $12::varchar[])
+        WITH ins AS (
+            INSERT INTO events ({Columns})
+            SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::integer[], $5::varchar[], $6::varchar[], $7::text[],
+                                 $8::timestamptz[], $9::integer[], $10::varchar[], $11::varchar[], $12::varchar[])
+            RETURNING "offset", run_id),
+        {KeepRuns}
+        SELECT count(*) FROM ins
         """;
 
     /// <summary>After a restore with explicit offsets, the sequence must continue past them.</summary>
@@ -182,11 +215,14 @@ internal static class PostgresSql
 
     public const string SizeOnDisk = "SELECT pg_total_relation_size('events')";
 
+    /// <summary>Runs in the order of their first event, from the runs table the appends keep.</summary>
+    public const string ListRuns = "SELECT run_id FROM ledger_runs ORDER BY first_offset";
+
     /// <summary>
-    /// Runs in the order of their first event, by a loose index scan of (run_id, offset): each step is one
-    /// index probe that finds the next run id together with its first offset, instead of reading every event.
+    /// For an older layout opened read-only (no runs table): a loose index scan of (run_id, offset), each step
+    /// one index probe that finds the next run id together with its first offset, instead of reading every event.
     /// </summary>
-    public const string ListRuns = """
+    public const string ListRunsByIndex = """
         WITH RECURSIVE runs(run_id, first_offset) AS (
             (SELECT run_id, "offset" FROM events ORDER BY run_id, "offset" LIMIT 1)
             UNION ALL
@@ -216,7 +252,7 @@ internal static class PostgresSql
         """;
 
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
-    public const string Reset = "TRUNCATE events";
+    public const string Reset = "TRUNCATE events, ledger_runs";
 
     /// <summary>The columns of the table as it is (an older reference table may lack <see cref="EnvelopeColumns.Later"/>).</summary>
     public const string ExistingColumns = "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events'";
