@@ -53,14 +53,16 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
     {
         await using var source = await OpenAsync($"raw_h{connections}");
         var counts = new int[connections];
-        using var start = new Barrier(connections + 1);
-        var deadline = 0L;
+        var ready = new CountdownEvent(connections);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadline = long.MaxValue;
         var writers = Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
         {
             await using var connection = await source.OpenConnectionAsync();
             await using var insert = NewInsert(connection);
             await insert.PrepareAsync();
-            start.SignalAndWait();
+            ready.Signal();
+            await go.Task;
             for (var i = 0; Stopwatch.GetTimestamp() < Volatile.Read(ref deadline); i++)
             {
                 Bind(insert, Workload.Event(i, 100, $"h{w}"));
@@ -68,10 +70,11 @@ internal sealed class RawPostgres(PostgresTarget target, Workload workload, Sett
                 counts[w]++;
             }
         })).ToList();
-        Volatile.Write(ref deadline, long.MaxValue);
-        await Task.Run(() => start.SignalAndWait());
+        await Task.Run(() => ready.Wait());
+        ready.Dispose();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref deadline, Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency));
+        go.SetResult();
         await Task.WhenAll(writers);
         var total = counts.Sum();
         report(new Measurement("raw", "postgres", $"H{connections}", total, clock.Elapsed.TotalSeconds, Measurement.Rate(total, clock.Elapsed),
