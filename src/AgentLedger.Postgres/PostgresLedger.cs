@@ -239,7 +239,11 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         }
 
         var inserted = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (fresh.Count > 0)
+        if (fresh.Count >= CopyFrom && await CopyFreshAsync(connection, transaction, fresh, inserted, cancellationToken).ConfigureAwait(false))
+        {
+            // Stored by COPY.
+        }
+        else if (fresh.Count > 0)
         {
             await using var insert = new NpgsqlCommand(PostgresSql.AppendBatch, connection, transaction);
             AddBatchParameters(insert.Parameters, fresh);

@@ -188,6 +188,20 @@ internal static class PostgresSql
         SELECT id, "offset", pg_current_xact_id()::text::bigint FROM ins
         """;
 
+    /// <summary>
+    /// A large batch's new events, straight into the table by binary COPY (offsets drawn by the column default,
+    /// in row order). COPY cannot skip a taken id: the ids were looked up just before, and a concurrent writer of
+    /// the same id in between makes it fail, which rolls back to a savepoint and takes the INSERT path.
+    /// </summary>
+    public static readonly string CopyIn = $"COPY events ({InsertColumns}) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>After a COPY: the offsets it drew, by id ($1), and the runs it started, in one round trip.</summary>
+    public static readonly string CopiedOffsets = $"""
+        WITH ins AS (SELECT id, "offset", run_id FROM events WHERE id = ANY($1)),
+        {KeepRuns}
+        SELECT id, "offset", pg_current_xact_id()::text::bigint FROM ins
+        """;
+
     public static readonly string SelectByIds = $"SELECT {Columns}, xmin::text::bigint FROM events WHERE id = ANY($1)";
 
     public static readonly string Restore = $"""

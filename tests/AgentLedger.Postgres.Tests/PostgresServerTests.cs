@@ -119,6 +119,34 @@ public sealed class PostgresServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Large_batches_racing_over_the_same_ids_store_each_once_with_one_appended_outcome()
+    {
+        // Batches this large go in by COPY; two writers sending overlapping ids make COPY meet a taken id.
+        await using var one = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+        await using var two = await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct);
+        var events = Enumerable.Range(0, 3000).Select(t => TestEvents.Make($"r{t % 7}", t, id: $"e{t}")).ToList();
+        var outcomes = await Task.WhenAll(new[] { one, two }.Select((ledger, w) => Task.Run(async () =>
+        {
+            var results = new List<AppendResult>();
+            for (var start = w * 100; start < events.Count; start += 200)
+            {
+                results.AddRange(await ledger.AppendBatchAsync(events.Skip(start).Take(300), Ct));
+            }
+
+            return results;
+        }, Ct)));
+
+        var all = outcomes.SelectMany(o => o).ToList();
+        var stored = await one.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct);
+        Assert.Equal(events.Count, stored.Count);
+        Assert.All(all.GroupBy(r => r.Id), g => Assert.Equal(1, g.Count(r => r.Outcome == AppendOutcome.Appended)));
+        Assert.DoesNotContain(all, r => r.Outcome == AppendOutcome.Conflict);
+        var byId = stored.ToDictionary(s => s.Event.Id, s => s.Offset);
+        Assert.All(all, r => Assert.Equal(byId[r.Id], r.Offset));
+        Assert.Equal(Enumerable.Range(0, 7).Select(r => $"r{r}").Order(), (await one.ListRunsAsync(Ct).ToListAsync(Ct)).Order());
+    }
+
+    [Fact]
     public async Task Several_processes_opening_a_new_database_at_once_all_succeed()
     {
         var opens = Enumerable.Range(0, 6).Select(_ => Task.Run(async () => await PostgresLedger.OpenAsync(_backend.Url, cancellationToken: Ct), Ct));
