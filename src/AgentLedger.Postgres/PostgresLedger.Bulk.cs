@@ -103,7 +103,7 @@ public sealed partial class PostgresLedger
                     throw new RestoreConflictException(Display, taken.Offset, taken.Event.Id, $"cannot restore event {taken.Event.Id}: its id is already stored; nothing was written");
                 }
 
-                await using var insert = new NpgsqlCommand(PostgresSql.Restore, connection, transaction);
+                await using var insert = new NpgsqlCommand(PostgresSql.Restore, connection, transaction) { CommandTimeout = BulkTimeoutSeconds };
                 insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. chunk.Select(s => s.Offset)] });
                 AddBatchParameters(insert.Parameters, [.. chunk.Select(s => s.Event)]);
                 try

@@ -25,6 +25,7 @@ public sealed partial class PostgresLedger
         try
         {
             await using var importer = await connection.BeginBinaryImportAsync(PostgresSql.CopyIn, cancellationToken).ConfigureAwait(false);
+            importer.Timeout = TimeSpan.FromSeconds(BulkTimeoutSeconds);
             foreach (var e in fresh)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
@@ -49,7 +50,7 @@ public sealed partial class PostgresLedger
             return false;
         }
 
-        await using var offsets = new NpgsqlCommand(PostgresSql.CopiedOffsets, connection, transaction);
+        await using var offsets = new NpgsqlCommand(PostgresSql.CopiedOffsets, connection, transaction) { CommandTimeout = BulkTimeoutSeconds };
         offsets.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(e => e.Id)] });
         await using var reader = await offsets.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

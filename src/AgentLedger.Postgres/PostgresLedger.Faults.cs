@@ -27,6 +27,10 @@ public sealed partial class PostgresLedger
         {
             throw Translate(Display, ex);
         }
+        catch (NpgsqlException ex) when (ex.InnerException is TimeoutException)
+        {
+            throw TimedOut(Display, ex);
+        }
         catch (NpgsqlException ex) when (ex.InnerException is not OperationCanceledException)
         {
             throw new LedgerStorageException(LedgerErrorKind.Unavailable, Display, Describe(ex), ex);
@@ -74,6 +78,10 @@ public sealed partial class PostgresLedger
             {
                 throw Translate(display, ex);
             }
+            catch (NpgsqlException ex) when (ex.InnerException is TimeoutException)
+            {
+                throw TimedOut(display, ex);
+            }
             catch (NpgsqlException ex) when (ex.InnerException is not OperationCanceledException)
             {
                 throw new LedgerStorageException(LedgerErrorKind.Unavailable, display, Describe(ex), ex);
@@ -90,6 +98,8 @@ public sealed partial class PostgresLedger
             or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ConnectionFailure
             or PostgresErrorCodes.ConnectionException or PostgresErrorCodes.ConnectionDoesNotExist
             or PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection,
+        // A statement that outlived the command timeout is slow, not unreachable: reported as such, not retried.
+        NpgsqlException { InnerException: TimeoutException } => false,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or EndOfStreamException,
         _ => false,
     };
@@ -107,6 +117,11 @@ public sealed partial class PostgresLedger
         PostgresErrorCodes.QueryCanceled => new LedgerStorageException(LedgerErrorKind.Timeout, display, $"a statement ran longer than the command timeout: {ex.MessageText}", ex),
         _ => new LedgerStorageException(LedgerErrorKind.Other, display, $"PostgreSQL error {ex.SqlState}: {ex.MessageText}", ex),
     };
+
+    private static LedgerStorageException TimedOut(string display, NpgsqlException ex) => new(
+        LedgerErrorKind.Timeout, display,
+        "a statement did not finish within the command timeout (the server is slow, or a lock is held); nothing of it was committed. "
+        + "Raise it with ?command_timeout=SECONDS (0: none); batches, imports and restores have none unless ?bulk_timeout= is set", ex);
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -245,7 +245,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         }
         else if (fresh.Count > 0)
         {
-            await using var insert = new NpgsqlCommand(PostgresSql.AppendBatch, connection, transaction);
+            await using var insert = new NpgsqlCommand(PostgresSql.AppendBatch, connection, transaction) { CommandTimeout = BulkTimeoutSeconds };
             AddBatchParameters(insert.Parameters, fresh);
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -296,7 +296,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     private async Task<Dictionary<string, Found>> FindStoredAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerEvent> batch, bool takeLock, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlBatch(connection, transaction);
+        await using var command = new NpgsqlBatch(connection, transaction) { Timeout = BulkTimeoutSeconds };
         if (takeLock)
         {
             AddAppendLock(command);
@@ -334,6 +334,9 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         await using var command = _dataSource.CreateCommand(PostgresSql.LatestOffset);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
+
+    /// <summary>The command timeout of the statements whose size is the caller's (0: none).</summary>
+    private int BulkTimeoutSeconds => (int)Math.Ceiling(_options.BulkCommandTimeout?.TotalSeconds ?? 0);
 
     /// <summary>
     /// A stored event met again: a conflict when it differs; otherwise a duplicate, unless this call retried

@@ -21,6 +21,13 @@ public sealed record PostgresLedgerOptions
     /// </summary>
     public bool TransactionPooler { get; set; }
 
+    /// <summary>
+    /// How long one statement of a batch append, an import or a restore may run (their size is the caller's);
+    /// null (the default) for no limit: a batch of a million events is slow, not broken. Ordinary statements
+    /// keep the connection's command timeout (30 s; <c>?command_timeout=</c>). In a URL: <c>?bulk_timeout=SECONDS</c>.
+    /// </summary>
+    public TimeSpan? BulkCommandTimeout { get; set; }
+
     /// <summary>For the tests that prove the horizon matters: follow up to the latest offset, as a naive reader would.</summary>
     internal bool NaiveFollow { get; init; }
 

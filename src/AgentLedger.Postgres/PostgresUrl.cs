@@ -12,7 +12,7 @@ internal static class PostgresUrl
 {
     private const string KnownParameters =
         "user, password, sslmode, channel_binding, connect_timeout, application_name, target_session_attrs, options (search_path), "
-        + "schema, ordered_commits, notifications, poll_ms, retry_seconds, pool_size, pooler (transaction)";
+        + "schema, ordered_commits, notifications, poll_ms, retry_seconds, pool_size, pooler (transaction), command_timeout, bulk_timeout";
 
     public const string AcceptedForms =
         "'postgresql://user:password@host:5432/database?sslmode=require' (also 'postgres://', 'postgresql+psycopg://'), or an Npgsql connection string 'Host=...;Database=...'";
@@ -341,6 +341,11 @@ internal static class PostgresUrl
             case "connect_timeout":
                 builder.Timeout = Positive(key, value, display);
                 return options;
+            case "command_timeout":
+                builder.CommandTimeout = NonNegative(key, value, display);
+                return options;
+            case "bulk_timeout":
+                return options with { BulkCommandTimeout = NonNegative(key, value, display) is var seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null };
             case "application_name":
                 builder.ApplicationName = value;
                 return options;
@@ -385,6 +390,11 @@ internal static class PostgresUrl
         => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': {key} must be a positive whole number");
+
+    private static int NonNegative(string key, string value, string display)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new LedgerConfigurationException($"malformed PostgreSQL URL '{display}': {key} must be a whole number of seconds (0: none)");
 
     private static bool Bool(string key, string value, string display) => value.ToLowerInvariant() switch
     {

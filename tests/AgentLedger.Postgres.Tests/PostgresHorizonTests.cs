@@ -100,6 +100,34 @@ public sealed class PostgresHorizonTests : IAsyncDisposable
         await transaction.RollbackAsync(Ct);
     }
 
+    [Fact]
+    public async Task A_statement_past_the_command_timeout_is_reported_as_slow_while_a_batch_has_no_fixed_timeout()
+    {
+        await using var ledger = await PostgresLedger.OpenAsync(PostgresServer.WithParameters(_backend.Url, "command_timeout=1"), cancellationToken: Ct);
+
+        // Another session holds the append lock exclusively (as a reset would), so appends wait for it.
+        await using var blocker = new NpgsqlConnection(PostgresServer.ConnectionString.ConnectionString);
+        await blocker.OpenAsync(Ct);
+        var transaction = await blocker.BeginTransactionAsync(Ct);
+        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ledger.AppendLockKey})", blocker, transaction))
+        {
+            await hold.ExecuteNonQueryAsync(Ct);
+        }
+
+        var error = await Assert.ThrowsAsync<LedgerStorageException>(async () => await ledger.AppendAsync(TestEvents.Make("slow", id: "slow-1"), Ct));
+        Assert.Equal(LedgerErrorKind.Timeout, error.Kind);
+        Assert.Contains("command timeout", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not answer", error.Message, StringComparison.Ordinal);
+
+        // A batch waits as long as it must: released after 2 s (twice the command timeout), it completes.
+        var batch = ledger.AppendBatchAsync(Batch("bulk", 100), Ct).AsTask();
+        await Task.Delay(2000, Ct);
+        Assert.False(batch.IsCompleted);
+        await transaction.CommitAsync(Ct);
+        Assert.All(await batch, r => Assert.True(r.IsAppended));
+        Assert.Equal(100, await ledger.CountAsync(Ct));
+    }
+
     /// <summary>A follower in the background whose events so far can be looked at while it runs.</summary>
     private sealed class Collector : IAsyncDisposable
     {
