@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+
+namespace AgentLedger.Extensions.AI;
+
+/// <summary>
+/// Numbers the calls of one (run, turn, actor): the n-th call is call n in every process that replays the
+/// run. A call handed exactly the same request objects as the one before it (what a resilience handler's
+/// retry does) keeps that call's number, so its success is recorded once.
+/// </summary>
+internal sealed class CallSequencer
+{
+    private readonly ConcurrentDictionary<(string Run, int Turn, string Actor, string Stream), Slot> _slots = new();
+
+    /// <summary>The call number and attempt of a model call.</summary>
+    public (int Sequence, int Attempt) NextCall(string run, int turn, string actor, object messages, int count, object? options)
+    {
+        var slot = _slots.GetOrAdd((run, turn, actor, "model"), static _ => new Slot());
+        lock (slot)
+        {
+            if (slot.Sequence >= 0 && ReferenceEquals(slot.Messages, messages) && slot.Count == count && ReferenceEquals(slot.Options, options))
+            {
+                return (slot.Sequence, ++slot.Attempt);
+            }
+
+            slot.Sequence++;
+            slot.Attempt = 1;
+            slot.Messages = messages;
+            slot.Count = count;
+            slot.Options = options;
+            return (slot.Sequence, 1);
+        }
+    }
+
+    /// <summary>The next number in a named stream of one (run, turn, actor), e.g. the events of one kind.</summary>
+    public int Next(string run, int turn, string actor, string stream)
+    {
+        var slot = _slots.GetOrAdd((run, turn, actor, stream), static _ => new Slot());
+        lock (slot)
+        {
+            return ++slot.Sequence;
+        }
+    }
+
+    private sealed class Slot
+    {
+        public int Sequence = -1;
+        public int Attempt;
+        public object? Messages;
+        public int Count;
+        public object? Options;
+    }
+}
