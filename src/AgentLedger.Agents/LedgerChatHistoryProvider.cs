@@ -9,13 +9,15 @@ namespace AgentLedger.Agents;
 
 /// <summary>
 /// An Agent Framework chat history whose messages are ledger events: each message of a session is one
-/// <c>chat.message</c> event in the run named by the session's conversation id, in order. Nothing is kept in
-/// the process: an agent whose process restarted continues the conversation from the ledger, given the
+/// <c>chat.message</c> event whose <c>session_id</c> is the session's conversation id, in the ambient
+/// <see cref="LedgerRun"/> (or, outside one, in a run named by the conversation id). Nothing is kept in the
+/// process: an agent whose process restarted continues the conversation from the ledger, given the
 /// conversation id (<see cref="UseConversation"/>) or the serialised session.
 /// </summary>
 /// <remarks>
 /// Event ids are (conversation, message index), so storing the same turn again after a restart is a duplicate.
-/// A turn's messages are appended as one batch: all of them are stored, or none.
+/// A turn's messages are appended as one batch: all of them are stored, or none. A conversation may span
+/// runs: it is read back by its session id, whatever run each message was recorded in.
 /// </remarks>
 public sealed class LedgerChatHistoryProvider : ChatHistoryProvider
 {
@@ -43,6 +45,11 @@ public sealed class LedgerChatHistoryProvider : ChatHistoryProvider
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrWhiteSpace(conversationId);
+        if (LedgerEvent.NormalizeSessionId(conversationId) != conversationId)
+        {
+            throw new ArgumentException($"a conversation id is a session id and must match {LedgerEvent.SessionIdPattern}", nameof(conversationId));
+        }
+
         _sessionState.SaveState(session, new State { ConversationId = conversationId });
     }
 
@@ -54,7 +61,7 @@ public sealed class LedgerChatHistoryProvider : ChatHistoryProvider
         ArgumentNullException.ThrowIfNull(context);
         var state = Conversation(context.Session);
         var messages = new List<ChatMessage>();
-        await foreach (var stored in _ledger.ReadAsync(new EventQuery { RunId = state.ConversationId, Kind = MessageKind }, cancellationToken).ConfigureAwait(false))
+        await foreach (var stored in _ledger.ReadAsync(new EventQuery { SessionId = state.ConversationId, Kind = MessageKind }, cancellationToken).ConfigureAwait(false))
         {
             if (stored.Event.PayloadElement.TryGetProperty("message", out var message)
                 && message.Deserialize(AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage))) is ChatMessage chatMessage)
@@ -85,8 +92,8 @@ public sealed class LedgerChatHistoryProvider : ChatHistoryProvider
                 ["message"] = JsonSerializer.SerializeToNode(message, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage))),
             };
             var id = EventIds.Of(state.ConversationId!, MessageKind, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            batch.Add(new LedgerEvent(state.ConversationId!, scope?.Turn ?? 0, MessageKind, message.Role == ChatRole.Assistant ? actor : message.Role.Value,
-                payload, id, sessionId: scope?.Run.SessionId));
+            batch.Add(new LedgerEvent(scope?.Run.RunId ?? state.ConversationId!, scope?.Turn ?? 0, MessageKind, message.Role == ChatRole.Assistant ? actor : message.Role.Value,
+                payload, id, sessionId: state.ConversationId));
             index++;
         }
 
@@ -113,7 +120,7 @@ public sealed class LedgerChatHistoryProvider : ChatHistoryProvider
     private async Task<int> CountAsync(string conversationId, CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var _ in _ledger.ReadAsync(new EventQuery { RunId = conversationId, Kind = MessageKind }, cancellationToken).ConfigureAwait(false))
+        await foreach (var _ in _ledger.ReadAsync(new EventQuery { SessionId = conversationId, Kind = MessageKind }, cancellationToken).ConfigureAwait(false))
         {
             count++;
         }

@@ -50,7 +50,7 @@ public sealed class AgentFrameworkTests : IAsyncLifetime
         Assert.Equal("I was given 5 messages, the last: still there?", answer.Text);
         var messages = await _test.EventsAsync(LedgerChatHistoryProvider.MessageKind);
         Assert.Equal(6, messages.Count);
-        Assert.All(messages, m => Assert.Equal("conv-fox", m.RunId));
+        Assert.All(messages, m => Assert.Equal("conv-fox", m.SessionId));
         Assert.Equal(["user", "fox", "user", "fox", "user", "fox"], messages.Select(m => m.Actor));
         Assert.Equal([0, 1, 2, 3, 4, 5], messages.Select(m => m.At("index").GetInt32()));
     }
