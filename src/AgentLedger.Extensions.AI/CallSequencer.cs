@@ -4,8 +4,9 @@ namespace AgentLedger.Extensions.AI;
 
 /// <summary>
 /// Numbers the calls of one (run, turn, actor): the n-th call is call n in every process that replays the
-/// run. A call handed exactly the same request objects as the one before it (what a resilience handler's
-/// retry does) keeps that call's number, so its success is recorded once.
+/// run. A call handed exactly the same request objects as the one before it, when that one failed (what a
+/// resilience handler's retry does), keeps that call's number, so its success is recorded once. After a
+/// success the same objects make a new call (an agent may well ask the same thing twice on purpose).
 /// </summary>
 internal sealed class CallSequencer
 {
@@ -17,17 +18,33 @@ internal sealed class CallSequencer
         var slot = _slots.GetOrAdd((run, turn, actor, "model"), static _ => new Slot());
         lock (slot)
         {
-            if (slot.Sequence >= 0 && ReferenceEquals(slot.Messages, messages) && slot.Count == count && ReferenceEquals(slot.Options, options))
+            if (slot.Sequence >= 0 && !slot.Succeeded && ReferenceEquals(slot.Messages, messages) && slot.Count == count && ReferenceEquals(slot.Options, options))
             {
                 return (slot.Sequence, ++slot.Attempt);
             }
 
             slot.Sequence++;
             slot.Attempt = 1;
+            slot.Succeeded = false;
             slot.Messages = messages;
             slot.Count = count;
             slot.Options = options;
             return (slot.Sequence, 1);
+        }
+    }
+
+    /// <summary>Marks call <paramref name="sequence"/> as answered: the same request objects again are a new call.</summary>
+    public void Succeeded(string run, int turn, string actor, int sequence)
+    {
+        if (_slots.TryGetValue((run, turn, actor, "model"), out var slot))
+        {
+            lock (slot)
+            {
+                if (slot.Sequence == sequence)
+                {
+                    slot.Succeeded = true;
+                }
+            }
         }
     }
 
@@ -48,5 +65,6 @@ internal sealed class CallSequencer
         public object? Messages;
         public int Count;
         public object? Options;
+        public bool Succeeded;
     }
 }

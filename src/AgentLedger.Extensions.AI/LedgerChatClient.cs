@@ -64,7 +64,7 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
     }
 
     /// <summary>Who is calling, and the call's number in its (run, turn, actor).</summary>
-    private sealed record Call(string RunId, int Turn, string Actor, string? ModelProfile, string? SessionId, LedgerRun? Run, int Sequence, int Attempt, long StartedAt);
+    private sealed record Call(string RunId, int Turn, string Actor, string? ModelProfile, string? SessionId, LedgerRun? Run, CallSequencer Sequencer, int Sequence, int Attempt, long StartedAt);
 
     private Call BeginCall(object messagesKey, IReadOnlyList<ChatMessage> request, ChatOptions? options)
     {
@@ -73,16 +73,17 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
         {
             var run = scope.Run;
             var (sequence, attempt) = run.Sequencer.NextCall(run.RunId, scope.Turn, scope.Actor, messagesKey, request.Count, options);
-            return new Call(run.RunId, scope.Turn, scope.Actor, scope.ModelProfile ?? Options.ModelProfile, run.SessionId, run, sequence, attempt, clock.GetTimestamp());
+            return new Call(run.RunId, scope.Turn, scope.Actor, scope.ModelProfile ?? Options.ModelProfile, run.SessionId, run, run.Sequencer, sequence, attempt, clock.GetTimestamp());
         }
 
         var runId = Options.RunId ?? options?.ConversationId ?? _fallbackRunId;
         var (seq, att) = _unscoped.NextCall(runId, Options.Turn, Options.Actor, messagesKey, request.Count, options);
-        return new Call(runId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId), null, seq, att, clock.GetTimestamp());
+        return new Call(runId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId), null, _unscoped, seq, att, clock.GetTimestamp());
     }
 
     private async ValueTask RecordResponseAsync(Call call, IReadOnlyList<ChatMessage> request, ChatOptions? options, ChatResponse response, bool streaming, bool stoppedEarly)
     {
+        call.Sequencer.Succeeded(call.RunId, call.Turn, call.Actor, call.Sequence);
         var latency = Options.TimeProvider.GetElapsedTime(call.StartedAt);
         var payload = ModelCallPayload.Responded(response, request, latency, streaming, stoppedEarly, call.Attempt, Options.CaptureContent);
         var id = EventIds.Of(call.RunId, Invariant(call.Turn), call.Actor, "model", Invariant(call.Sequence));
@@ -112,7 +113,20 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
         }
     }
 
-    private ValueTask<AppendResult> AppendAsync(LedgerEvent ledgerEvent) => _ledger.AppendAsync(ledgerEvent, CancellationToken.None);
+    /// <summary>Waits until every event this client queued with <see cref="LedgerChatClientOptions.WriteBehind"/> is written.</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
+        => BackgroundAppender.Existing(_ledger) is { } appender ? appender.FlushAsync(cancellationToken) : ValueTask.CompletedTask;
+
+    private async ValueTask AppendAsync(LedgerEvent ledgerEvent)
+    {
+        if (Options.WriteBehind)
+        {
+            BackgroundAppender.For(_ledger).Enqueue(ledgerEvent);
+            return;
+        }
+
+        await _ledger.AppendAsync(ledgerEvent, CancellationToken.None).ConfigureAwait(false);
+    }
 
     private ChatClientMetadata? Metadata()
     {

@@ -29,6 +29,16 @@ public sealed class LedgerChatClientOptions
     /// <summary>The session of calls made outside any run.</summary>
     public string? SessionId { get; set; }
 
+    /// <summary>
+    /// Off by default: each call returns only once its event is committed, so an answer the caller has is
+    /// never missing from the ledger. On: events are queued and appended in batches by a background task (a
+    /// model call then waits for no commit: see the overhead in BENCHMARKS.md); <see cref="LedgerChatClient.FlushAsync"/>
+    /// and <see cref="LedgerRun.FinishAsync"/> wait for them, a failed background append is thrown by the next
+    /// call, and a crash loses what was still queued. Events of concurrent calls may then be stored in a
+    /// different order than the calls returned.
+    /// </summary>
+    public bool WriteBehind { get; set; }
+
     /// <summary>The clock of latencies and <c>created_at</c>; a <see cref="SimulatedClock"/> makes a replay record identical events.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

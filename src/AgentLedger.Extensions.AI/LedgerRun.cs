@@ -82,6 +82,12 @@ public sealed class LedgerRun : IAsyncDisposable
             return null;
         }
 
+        // What clients queued write-behind belongs before the bookend, and in its token total.
+        if (BackgroundAppender.Existing(Ledger) is { } appender)
+        {
+            await appender.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var payload = details?.DeepClone().AsObject() ?? [];
         payload["outcome"] = outcome;
         payload["turns"] ??= Volatile.Read(ref _maxTurn);

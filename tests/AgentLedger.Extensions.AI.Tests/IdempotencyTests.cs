@@ -48,9 +48,10 @@ public sealed class IdempotencyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_same_request_sent_again_is_a_duplicate_not_a_second_event()
+    public async Task The_same_request_objects_sent_again_after_a_success_are_a_new_call()
     {
-        var client = new FakeChatClient(new FakeStep("same")).AsBuilder().UseAgentLedger(_test.Ledger, o => o.TimeProvider = new SimulatedClock(DateTimeOffset.UnixEpoch)).Build();
+        // An agent may ask the same thing twice on purpose (self-consistency): only a retry after a failure is the same call.
+        var client = new FakeChatClient(new FakeStep("same")).AsBuilder().UseAgentLedger(_test.Ledger).Build();
         List<ChatMessage> request = [new(ChatRole.User, "hello")];
         var options = new ChatOptions();
         await using var run = await _test.Ledger.BeginRunAsync("resend", cancellationToken: Ct);
@@ -60,7 +61,40 @@ public sealed class IdempotencyTests : IAsyncLifetime
             await client.GetResponseAsync(request, options, Ct);
         }
 
-        Assert.Single(await _test.EventsAsync("model.responded"));
+        Assert.Equal(2, (await _test.EventsAsync("model.responded")).Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_retry_after_a_timeout_that_cancelled_the_call_records_one_response()
+    {
+        var model = new FakeChatClient(new FakeStep("x") { WaitsForCancellation = true }, new FakeStep("in time"));
+        var client = model.AsBuilder().Use(inner => new RetryOnTimeout(inner)).UseAgentLedger(_test.Ledger).Build();
+        await using var run = await _test.Ledger.BeginRunAsync("timeout", cancellationToken: Ct);
+        using (run.Turn(1, "owl"))
+        {
+            Assert.Equal("in time", (await client.GetResponseAsync("hello", cancellationToken: Ct)).Text);
+        }
+
+        Assert.True((await _test.SingleAsync("model.failed")).At("cancelled").GetBoolean());
+        Assert.Equal(2, (await _test.SingleAsync("model.responded")).At("attempt").GetInt32());
+    }
+
+    /// <summary>A timeout policy of the usual shape: cancels a slow attempt and tries again with the same request.</summary>
+    private sealed class RetryOnTimeout(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromMilliseconds(30));
+            try
+            {
+                return await base.GetResponseAsync(messages, options, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return await base.GetResponseAsync(messages, options, cancellationToken);
+            }
+        }
     }
 
     [Fact]
