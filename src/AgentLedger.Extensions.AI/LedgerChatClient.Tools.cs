@@ -12,7 +12,7 @@ public sealed partial class LedgerChatClient
         var previous = invoker.FunctionInvoker;
         invoker.FunctionInvoker = async (context, cancellationToken) =>
         {
-            var target = ToolTarget();
+            var target = ToolTarget(context.Options);
             var callId = context.CallContent.CallId;
             await AppendToolEventAsync(target, "tool.called", callId, ModelCallPayload.ToolCalled(context.CallContent, Options.CaptureContent)).ConfigureAwait(false);
             var started = Options.TimeProvider.GetTimestamp();
@@ -81,10 +81,11 @@ public sealed partial class LedgerChatClient
 
     private static ToolScope Target(Call call) => new(call.RunId, call.Turn, call.Actor, call.ModelProfile, call.SessionId);
 
-    private ToolScope ToolTarget()
+    // The same run as the model calls of that request would be recorded under (see BeginCall).
+    private ToolScope ToolTarget(ChatOptions? options)
         => LedgerScope.Current is { } scope
             ? new(scope.Run.RunId, scope.Turn, scope.Actor, scope.ModelProfile ?? Options.ModelProfile, scope.Run.SessionId)
-            : new(Options.RunId ?? _fallbackRunId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId));
+            : new(Options.RunId ?? options?.ConversationId ?? _fallbackRunId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId));
 
     private async ValueTask AppendToolEventAsync(ToolScope target, string kind, string callId, JsonObject payload)
     {
