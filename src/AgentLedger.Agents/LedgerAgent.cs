@@ -21,8 +21,9 @@ public sealed class LedgerAgent : DelegatingAIAgent
 {
     private readonly ILedgerWriter _ledger;
     private readonly LedgerAgentOptions _options;
-    private readonly CallSequencer _unscoped = new();
     private readonly string _fallbackRunId = "agent-" + Guid.NewGuid().ToString("N")[..12];
+
+    private CallSequencer Unscoped => CallSequencer.Unscoped(_ledger);
 
     public LedgerAgent(AIAgent innerAgent, ILedgerWriter ledger, LedgerAgentOptions? options = null)
         : base(innerAgent)
@@ -118,7 +119,7 @@ public sealed class LedgerAgent : DelegatingAIAgent
 
     private async ValueTask RecordAsync(Target target, IReadOnlyList<ChatMessage> request, AgentResponse? response, Exception? failure, long started)
     {
-        var sequencer = target.Run?.Sequencer ?? _unscoped;
+        var sequencer = target.Run?.Sequencer ?? Unscoped;
         var n = sequencer.Next(target.RunId, target.Turn, target.Actor, "agent");
         var payload = new JsonObject
         {

@@ -10,7 +10,15 @@ namespace AgentLedger.Extensions.AI;
 /// </summary>
 internal sealed class CallSequencer
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILedgerWriter, CallSequencer> s_unscoped = [];
+
     private readonly ConcurrentDictionary<(string Run, int Turn, string Actor, string Stream), Slot> _slots = new();
+
+    /// <summary>
+    /// The numbering of calls made outside any run, one per ledger writer: two clients (or agents) recording
+    /// under the same run id and actor then never hand out the same number in one process.
+    /// </summary>
+    public static CallSequencer Unscoped(ILedgerWriter writer) => s_unscoped.GetValue(writer, static _ => new CallSequencer());
 
     /// <summary>The call number and attempt of a model call.</summary>
     public (int Sequence, int Attempt) NextCall(string run, int turn, string actor, object messages, int count, object? options)

@@ -21,11 +21,12 @@ namespace AgentLedger.Extensions.AI;
 public sealed partial class LedgerChatClient : DelegatingChatClient
 {
     private readonly ILedgerWriter _ledger;
-    private readonly CallSequencer _unscoped = new();
     private readonly string _fallbackRunId = "chat-" + Guid.NewGuid().ToString("N")[..12];
     private readonly bool _toolsRecordedByInvoker;
     private ChatClientMetadata? _metadata;
     private bool _metadataRead;
+
+    private CallSequencer Unscoped => CallSequencer.Unscoped(_ledger);
 
     public LedgerChatClient(IChatClient innerClient, ILedgerWriter ledger, LedgerChatClientOptions? options = null)
         : base(innerClient)
@@ -77,8 +78,8 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
         }
 
         var runId = Options.RunId ?? options?.ConversationId ?? _fallbackRunId;
-        var (seq, att) = _unscoped.NextCall(runId, Options.Turn, Options.Actor, messagesKey, request.Count, options);
-        return new Call(runId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId), null, _unscoped, seq, att, clock.GetTimestamp());
+        var (seq, att) = Unscoped.NextCall(runId, Options.Turn, Options.Actor, messagesKey, request.Count, options);
+        return new Call(runId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId), null, Unscoped, seq, att, clock.GetTimestamp());
     }
 
     private async ValueTask RecordResponseAsync(Call call, IReadOnlyList<ChatMessage> request, ChatOptions? options, ChatResponse response, bool streaming, bool stoppedEarly)

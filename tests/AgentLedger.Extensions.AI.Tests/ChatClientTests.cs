@@ -163,4 +163,16 @@ public sealed class ChatClientTests : IAsyncLifetime
         var e = await _test.SingleAsync("model.responded");
         Assert.Equal(("chat-7", 0, "helper", "cheap"), (e.RunId, e.Turn, e.Actor, e.ModelProfile));
     }
+
+    [Fact]
+    public async Task Two_clients_recording_under_the_same_run_and_actor_outside_any_run_do_not_collide()
+    {
+        var first = Pipeline(new FakeChatClient(new FakeStep("from the first")), o => o.RunId = "shared");
+        var second = Pipeline(new FakeChatClient(new FakeStep("from the second")), o => o.RunId = "shared");
+
+        await first.GetResponseAsync("a", cancellationToken: Ct);
+        await second.GetResponseAsync("b", cancellationToken: Ct);
+
+        Assert.Equal(["from the first", "from the second"], (await _test.EventsAsync("model.responded")).Select(e => e.At("text").GetString()));
+    }
 }
