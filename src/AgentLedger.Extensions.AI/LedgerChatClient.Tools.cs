@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 
 namespace AgentLedger.Extensions.AI;
@@ -87,7 +86,7 @@ public sealed partial class LedgerChatClient
             ? new(scope.Run.RunId, scope.Turn, scope.Actor, scope.ModelProfile ?? Options.ModelProfile, scope.Run.SessionId)
             : new(Options.RunId ?? options?.ConversationId ?? _fallbackRunId, Options.Turn, Options.Actor, Options.ModelProfile, LedgerEvent.NormalizeSessionId(Options.SessionId));
 
-    private async ValueTask AppendToolEventAsync(ToolScope target, string kind, string callId, JsonObject payload)
+    private async ValueTask AppendToolEventAsync(ToolScope target, string kind, string callId, string payload)
     {
         var id = EventIds.Of(target.RunId, Invariant(target.Turn), target.Actor, "tool", callId, kind);
         await AppendAsync(new LedgerEvent(target.RunId, target.Turn, kind, target.Actor, payload, id, Options.TimeProvider.GetUtcNow(),

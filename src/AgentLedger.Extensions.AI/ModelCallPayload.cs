@@ -1,87 +1,100 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 
 namespace AgentLedger.Extensions.AI;
 
-/// <summary>The payloads of the events the middleware appends, in the ledger's conventions (<see cref="TokenUsage"/>).</summary>
+/// <summary>
+/// The payloads of the events the middleware appends, in the ledger's conventions (<see cref="TokenUsage"/>),
+/// written straight to UTF-8 with one reused writer per thread: a model call pays for one payload string,
+/// not for a tree of JSON nodes.
+/// </summary>
 internal static class ModelCallPayload
 {
     private const int MaxErrorMessageLength = 500;
 
-    public static JsonObject Responded(ChatResponse response, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, bool stoppedEarly, int attempt, bool capture)
+    // Readable non-ASCII text in the store, as the core writes it (any JSON reader reads it).
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static string Responded(ChatResponse response, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, bool stoppedEarly, int attempt, bool capture)
     {
-        var payload = new JsonObject();
+        var w = Begin();
         if (capture)
         {
-            payload["text"] = response.Text;
+            w.WriteString("text", response.Text);
         }
 
-        AddResponse(payload, response, capture);
-        AddCall(payload, request, latency, streaming, attempt, capture);
+        WriteResponse(w, response, capture);
+        WriteCall(w, request, latency, streaming, attempt, capture);
         if (stoppedEarly)
         {
-            payload["stopped_early"] = true;
+            w.WriteBoolean("stopped_early", true);
         }
 
-        return payload;
+        return End(w);
     }
 
-    public static JsonObject Failed(Exception exception, ChatResponse? partial, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, int attempt, bool capture)
+    public static string Failed(Exception exception, ChatResponse? partial, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, int attempt, bool capture)
     {
-        var payload = new JsonObject
-        {
-            ["cancelled"] = exception is OperationCanceledException,
-            ["error"] = Error(exception, capture),
-        };
+        var w = Begin();
+        w.WriteBoolean("cancelled", exception is OperationCanceledException);
+        w.WritePropertyName("error");
+        WriteError(w, exception, capture);
         if (partial is not null && (partial.Messages.Count > 0 || partial.Usage is not null))
         {
             if (capture)
             {
-                payload["partial_text"] = partial.Text;
+                w.WriteString("partial_text", partial.Text);
             }
 
-            AddResponse(payload, partial, capture);
+            WriteResponse(w, partial, capture);
         }
 
-        AddCall(payload, request, latency, streaming, attempt, capture);
-        return payload;
+        WriteCall(w, request, latency, streaming, attempt, capture);
+        return End(w);
     }
 
-    public static JsonObject ToolCalled(FunctionCallContent call, bool capture)
+    public static string ToolCalled(FunctionCallContent call, bool capture)
     {
-        var payload = new JsonObject { ["call_id"] = call.CallId, ["name"] = call.Name };
-        if (capture && call.Arguments is not null)
-        {
-            payload["arguments"] = ToNode(call.Arguments);
-        }
-
-        return payload;
+        var w = Begin();
+        WriteToolCallFields(w, call, capture);
+        return End(w);
     }
 
-    public static JsonObject ToolReturned(string callId, string? name, object? result, Exception? exception, TimeSpan? latency, bool capture)
+    public static string ToolReturned(string callId, string? name, object? result, Exception? exception, TimeSpan? latency, bool capture)
     {
-        var payload = new JsonObject { ["call_id"] = callId };
+        var w = Begin();
+        w.WriteString("call_id", callId);
         if (name is not null)
         {
-            payload["name"] = name;
+            w.WriteString("name", name);
         }
 
         if (exception is not null)
         {
-            payload["error"] = Error(exception, capture);
+            w.WritePropertyName("error");
+            WriteError(w, exception, capture);
         }
         else if (capture)
         {
-            payload["result"] = ToNode(result);
+            w.WritePropertyName("result");
+            WriteValue(w, result);
         }
 
         if (latency is { } elapsed)
         {
-            payload["latency_ms"] = Milliseconds(elapsed);
+            w.WriteNumber("latency_ms", Milliseconds(elapsed));
         }
 
-        return payload;
+        return End(w);
     }
 
     /// <summary>The tokens a usage counts: input + output, else the reported total.</summary>
@@ -96,167 +109,234 @@ internal static class ModelCallPayload
         return sum > 0 ? sum : usage.TotalTokenCount ?? 0;
     }
 
-    private static void AddResponse(JsonObject payload, ChatResponse response, bool capture)
+    private static Utf8JsonWriter Begin()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        return writer;
+    }
+
+    private static string End(Utf8JsonWriter writer)
+    {
+        writer.WriteEndObject();
+        writer.Flush();
+        return Encoding.UTF8.GetString(t_buffer!.WrittenSpan);
+    }
+
+    private static void WriteResponse(Utf8JsonWriter w, ChatResponse response, bool capture)
     {
         if (response.Usage is { } usage)
         {
-            var node = new JsonObject();
-            Put(node, "input_tokens", usage.InputTokenCount);
-            Put(node, "output_tokens", usage.OutputTokenCount);
-            Put(node, "total_tokens", usage.TotalTokenCount ?? (usage.InputTokenCount + usage.OutputTokenCount));
-            Put(node, "cached_input_tokens", usage.CachedInputTokenCount);
-            Put(node, "reasoning_tokens", usage.ReasoningTokenCount);
-            payload["usage"] = node;
+            w.WriteStartObject("usage");
+            Put(w, "input_tokens", usage.InputTokenCount);
+            Put(w, "output_tokens", usage.OutputTokenCount);
+            Put(w, "total_tokens", usage.TotalTokenCount ?? (usage.InputTokenCount + usage.OutputTokenCount));
+            Put(w, "cached_input_tokens", usage.CachedInputTokenCount);
+            Put(w, "reasoning_tokens", usage.ReasoningTokenCount);
+            w.WriteEndObject();
         }
 
         if (response.FinishReason is { } finish)
         {
-            payload["finish_reason"] = finish.Value;
+            w.WriteString("finish_reason", finish.Value);
         }
 
         if (response.ResponseId is { } responseId)
         {
-            payload["response_id"] = responseId;
+            w.WriteString("response_id", responseId);
         }
 
         if (response.ConversationId is { } conversationId)
         {
-            payload["conversation_id"] = conversationId;
+            w.WriteString("conversation_id", conversationId);
         }
 
-        JsonArray? calls = null;
+        var started = false;
         foreach (var message in response.Messages)
         {
             foreach (var content in message.Contents)
             {
                 if (content is FunctionCallContent call)
                 {
-                    (calls ??= []).Add((JsonNode)ToolCalled(call, capture));
+                    if (!started)
+                    {
+                        w.WriteStartArray("tool_calls");
+                        started = true;
+                    }
+
+                    w.WriteStartObject();
+                    WriteToolCallFields(w, call, capture);
+                    w.WriteEndObject();
                 }
             }
         }
 
-        if (calls is not null)
+        if (started)
         {
-            payload["tool_calls"] = calls;
+            w.WriteEndArray();
         }
     }
 
-    private static void AddCall(JsonObject payload, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, int attempt, bool capture)
+    private static void WriteCall(Utf8JsonWriter w, IReadOnlyList<ChatMessage> request, TimeSpan latency, bool streaming, int attempt, bool capture)
     {
-        payload["latency_ms"] = Milliseconds(latency);
+        w.WriteNumber("latency_ms", Milliseconds(latency));
         if (streaming)
         {
-            payload["streaming"] = true;
+            w.WriteBoolean("streaming", true);
         }
 
         if (attempt > 1)
         {
-            payload["attempt"] = attempt;
+            w.WriteNumber("attempt", attempt);
         }
 
-        var node = new JsonObject { ["message_count"] = request.Count };
+        w.WriteStartObject("request");
+        w.WriteNumber("message_count", request.Count);
         if (capture)
         {
-            var messages = new JsonArray();
+            w.WriteStartArray("messages");
             foreach (var message in request)
             {
-                messages.Add((JsonNode)Message(message));
+                WriteMessage(w, message);
             }
 
-            node["messages"] = messages;
+            w.WriteEndArray();
         }
 
-        payload["request"] = node;
+        w.WriteEndObject();
     }
 
-    private static JsonObject Message(ChatMessage message)
+    private static void WriteMessage(Utf8JsonWriter w, ChatMessage message)
     {
-        var node = new JsonObject { ["role"] = message.Role.Value };
+        w.WriteStartObject();
+        w.WriteString("role", message.Role.Value);
         if (message.AuthorName is { } author)
         {
-            node["author"] = author;
+            w.WriteString("author", author);
         }
 
         var text = message.Text;
         if (text.Length > 0)
         {
-            node["text"] = text;
+            w.WriteString("text", text);
         }
 
-        JsonArray? calls = null, results = null;
+        WriteContents<FunctionCallContent>(w, message, "tool_calls", static (w, call) => WriteToolCallFields(w, call, capture: true));
+        WriteContents<FunctionResultContent>(w, message, "tool_results", static (w, result) =>
+        {
+            w.WriteString("call_id", result.CallId);
+            w.WritePropertyName("result");
+            WriteValue(w, result.Result);
+        });
+        w.WriteEndObject();
+    }
+
+    private static void WriteContents<T>(Utf8JsonWriter w, ChatMessage message, string name, Action<Utf8JsonWriter, T> write)
+        where T : AIContent
+    {
+        var started = false;
         foreach (var content in message.Contents)
         {
-            switch (content)
+            if (content is T item)
             {
-                case FunctionCallContent call:
-                    (calls ??= []).Add((JsonNode)ToolCalled(call, capture: true));
-                    break;
-                case FunctionResultContent result:
-                    (results ??= []).Add((JsonNode)new JsonObject { ["call_id"] = result.CallId, ["result"] = ToNode(result.Result) });
-                    break;
+                if (!started)
+                {
+                    w.WriteStartArray(name);
+                    started = true;
+                }
+
+                w.WriteStartObject();
+                write(w, item);
+                w.WriteEndObject();
             }
         }
 
-        if (calls is not null)
+        if (started)
         {
-            node["tool_calls"] = calls;
+            w.WriteEndArray();
         }
-
-        if (results is not null)
-        {
-            node["tool_results"] = results;
-        }
-
-        return node;
     }
 
-    private static JsonObject Error(Exception exception, bool capture)
+    private static void WriteToolCallFields(Utf8JsonWriter w, FunctionCallContent call, bool capture)
     {
-        var node = new JsonObject { ["type"] = exception.GetType().FullName };
+        w.WriteString("call_id", call.CallId);
+        w.WriteString("name", call.Name);
+        if (capture && call.Arguments is not null)
+        {
+            w.WriteStartObject("arguments");
+            foreach (var (name, value) in call.Arguments)
+            {
+                w.WritePropertyName(name);
+                WriteValue(w, value);
+            }
+
+            w.WriteEndObject();
+        }
+    }
+
+    private static void WriteError(Utf8JsonWriter w, Exception exception, bool capture)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", exception.GetType().FullName);
         if (capture)
         {
             // Bounded: an exception message is for a human, and some carry a whole response body.
             var message = exception.Message;
-            node["message"] = message.Length > MaxErrorMessageLength ? message[..MaxErrorMessageLength] : message;
+            w.WriteString("message", message.Length > MaxErrorMessageLength ? message[..MaxErrorMessageLength] : message);
         }
 
-        return node;
+        w.WriteEndObject();
     }
 
-    private static void Put(JsonObject node, string name, long? value)
+    private static void Put(Utf8JsonWriter w, string name, long? value)
     {
         if (value is { } n)
         {
-            node[name] = n;
+            w.WriteNumber(name, n);
         }
     }
 
     private static double Milliseconds(TimeSpan elapsed) => Math.Round(elapsed.TotalMilliseconds, 3);
 
-    // Tool arguments and results are whatever the application's functions take and return: serialise them with
-    // M.E.AI's own options, and fall back to text for a type those options cannot write.
-    private static JsonNode? ToNode(object? value)
+    // Tool arguments and results are whatever the application's functions take and return: write them with
+    // M.E.AI's own options, and fall back to text for a type those options cannot write. Serialised to a
+    // node first so a failure half-way leaves no half-written value behind.
+    private static void WriteValue(Utf8JsonWriter w, object? value)
     {
         switch (value)
         {
             case null:
-                return null;
+                w.WriteNullValue();
+                return;
             case string text:
-                return JsonValue.Create(text);
+                w.WriteStringValue(text);
+                return;
             case JsonElement element:
-                return JsonNode.Parse(element.GetRawText());
-            case JsonNode node:
-                return node.DeepClone();
+                element.WriteTo(w);
+                return;
         }
 
+        System.Text.Json.Nodes.JsonNode? node;
         try
         {
-            return JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
+            node = JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {
-            return JsonValue.Create(value.ToString());
+            w.WriteStringValue(value.ToString());
+            return;
+        }
+
+        if (node is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            node.WriteTo(w);
         }
     }
 }
