@@ -32,7 +32,7 @@ public sealed class LedgerChatClientOptions
     /// <summary>
     /// Off by default: each call returns only once its event is committed, so an answer the caller has is
     /// never missing from the ledger. On: events are queued and appended in batches by a background task (a
-    /// model call then waits for no commit: see the overhead in BENCHMARKS.md); <see cref="LedgerChatClient.FlushAsync"/>
+    /// model call then waits for no commit: see bench/AgentLedger.Bench.AI/README.md); <see cref="LedgerChatClient.FlushAsync"/>
     /// and <see cref="LedgerRun.FinishAsync"/> wait for them, a failed background append is thrown by the next
     /// call, and a crash loses what was still queued. Events of concurrent calls may then be stored in a
     /// different order than the calls returned.
