@@ -51,4 +51,19 @@ public sealed class WriteBehindTests : IAsyncLifetime
 
         Assert.Equal(50, (await _test.EventsAsync("model.responded")).Count);
     }
+
+    [Fact]
+    public async Task A_failed_background_append_is_thrown_by_the_flush_and_by_the_next_call()
+    {
+        var gone = await _test.ReopenAsync();
+        var client = new FakeChatClient(new FakeStep("ok")).AsBuilder().UseAgentLedger(gone, o => { o.WriteBehind = true; o.RunId = "lost"; }).Build();
+        await gone.DisposeAsync();
+
+        await client.GetResponseAsync("queued, then refused by a closed ledger", cancellationToken: Ct);
+
+        var flush = await Assert.ThrowsAsync<InvalidOperationException>(async () => await client.GetRequiredService<LedgerChatClient>().FlushAsync(Ct));
+        Assert.Contains("were not recorded", flush.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync("next", cancellationToken: Ct));
+        Assert.Empty(await _test.EventsAsync("model.responded"));
+    }
 }
