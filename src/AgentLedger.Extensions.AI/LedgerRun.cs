@@ -126,6 +126,7 @@ public sealed class LedgerRun : IAsyncDisposable
         }
         catch
         {
+            // Disposed here, in an async method, the root stays set on the caller's flow but is skipped by Current.
             _root?.Dispose();
             throw;
         }

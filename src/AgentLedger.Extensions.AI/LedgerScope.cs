@@ -21,7 +21,23 @@ public sealed class LedgerScope : IDisposable
     }
 
     /// <summary>The scope of the current async flow, or null outside any run.</summary>
-    public static LedgerScope? Current => s_current.Value;
+    /// <remarks>
+    /// A scope disposed where its removal could not flow back (inside an async method, e.g. a run whose
+    /// <c>run.started</c> failed) is skipped: the enclosing one is current again.
+    /// </remarks>
+    public static LedgerScope? Current
+    {
+        get
+        {
+            var scope = s_current.Value;
+            while (scope is { _disposed: true })
+            {
+                scope = scope._previous;
+            }
+
+            return scope;
+        }
+    }
 
     public LedgerRun Run { get; }
 
@@ -50,7 +66,7 @@ public sealed class LedgerScope : IDisposable
     // Set from synchronous methods only: a value set inside an async method does not flow back to its caller.
     internal static LedgerScope Enter(LedgerRun run, int turn, string actor, string? modelProfile)
     {
-        var scope = new LedgerScope(run, turn, actor, modelProfile, s_current.Value);
+        var scope = new LedgerScope(run, turn, actor, modelProfile, Current);
         s_current.Value = scope;
         return scope;
     }

@@ -126,4 +126,15 @@ public sealed class RunScopeTests : IAsyncLifetime
 
         Assert.Equal(("di-run", "model.responded", "m/di"), (stored.Single().Event.RunId, stored.Single().Event.Kind, stored.Single().Event.ModelId));
     }
+
+    [Fact]
+    public async Task A_run_whose_start_could_not_be_recorded_leaves_no_ambient_scope_behind()
+    {
+        var closed = await _test.ReopenAsync();
+        await closed.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await closed.BeginRunAsync("never", cancellationToken: Ct));
+
+        Assert.Null(LedgerScope.Current);
+    }
 }
