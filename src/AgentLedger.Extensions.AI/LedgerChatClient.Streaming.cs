@@ -16,6 +16,16 @@ public sealed partial class LedgerChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var request = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var call = BeginCall(messages, request, options);
+        if (await RecordedAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } recorded)
+        {
+            foreach (var update in recorded.ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         await RecordToolResultsAsync(call, request).ConfigureAwait(false);
         var updates = new List<ChatResponseUpdate>();
         Exception? failure = null;

@@ -48,6 +48,11 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var request = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var call = BeginCall(messages, request, options);
+        if (await RecordedAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } recorded)
+        {
+            return recorded;
+        }
+
         await RecordToolResultsAsync(call, request).ConfigureAwait(false);
         ChatResponse response;
         try
@@ -87,7 +92,7 @@ public sealed partial class LedgerChatClient : DelegatingChatClient
         call.Sequencer.Succeeded(call.RunId, call.Turn, call.Actor, call.Sequence);
         var latency = Options.TimeProvider.GetElapsedTime(call.StartedAt);
         var payload = ModelCallPayload.Responded(response, request, latency, streaming, stoppedEarly, call.Attempt, Options.CaptureContent);
-        var id = EventIds.Of(call.RunId, Invariant(call.Turn), call.Actor, "model", Invariant(call.Sequence));
+        var id = ResponseId(call);
         var modelId = response.ModelId ?? options?.ModelId ?? Metadata()?.DefaultModelId;
         // Recorded with CancellationToken.None: the model has answered (and been paid for); a cancellation
         // arriving now must not lose the record of it.

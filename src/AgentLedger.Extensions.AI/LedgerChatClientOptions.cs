@@ -39,6 +39,16 @@ public sealed class LedgerChatClientOptions
     /// </summary>
     public bool WriteBehind { get; set; }
 
+    /// <summary>
+    /// Off by default. On (and when the ledger writer can also read): a call whose event is already in the
+    /// ledger (the same run, turn, actor and call number: a run replayed after a restart) gets the recorded
+    /// answer back (text, tool calls, usage, model) without calling the model, so a resumed run neither pays
+    /// twice nor diverges from what it recorded when the model is not deterministic. Needs
+    /// <see cref="CaptureContent"/>. Placed inside <c>UseFunctionInvocation()</c>, replayed tool calls are
+    /// invoked again (their events are duplicates); placed outside, the loop is skipped with the model.
+    /// </summary>
+    public bool ReplayRecorded { get; set; }
+
     /// <summary>The clock of latencies and <c>created_at</c>; a <see cref="SimulatedClock"/> makes a replay record identical events.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
