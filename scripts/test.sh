@@ -62,6 +62,15 @@ else
 fi
 tail -n 1 "$results/bench-quick.txt"
 
+echo "== middleware bench smoke (bench AI --quick: one event per recorded call, never timings)"
+if dotnet bench/AgentLedger.Bench.AI/bin/Release/net10.0/AgentLedger.Bench.AI.dll --quick > "$results/bench-ai-quick.txt" 2>&1; then
+  bench_passed=$((bench_passed + 1))
+else
+  bench_failed=$((bench_failed + 1)); code=1
+  cat "$results/bench-ai-quick.txt"
+fi
+tail -n 1 "$results/bench-ai-quick.txt"
+
 # dotnet test prints no total line: sum the TRX counters of every test assembly.
 counter() { # sum one attribute of <Counters> over every TRX file
   find "$results" -name '*.trx' -exec grep -ho "<Counters [^>]*" {} + 2>/dev/null \

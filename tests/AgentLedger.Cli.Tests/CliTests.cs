@@ -77,6 +77,68 @@ public sealed class CliTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Demo_agents_record_through_the_middleware_and_stats_by_model_shows_each_agents_model_with_its_tokens()
+    {
+        var db = Path.Combine(_folder, "agents.db");
+        Assert.Equal(0, (await Tool("--db", db, "demo", "--seed", "5")).ExitCode);
+
+        var stats = await Tool("--db", db, "stats", "--by", "model", "--json");
+        var rows = JsonDocument.Parse(stats.Stdout).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("key").GetString()!, r => r.GetProperty("tokens").GetInt64());
+        string[] models = ["openai/gpt-4o-mini", "google/gemma-3-12b", "openbmb/MiniCPM4.1-8B", "mistralai/mistral-small-3.2", "anthropic/claude-haiku-4.5"];
+        Assert.All(models, m => Assert.True(rows.GetValueOrDefault(m) > 0, $"{m}: {stats.Stdout}"));
+
+        // The tokens are those the middleware recorded per model call, and they add up to the run's total.
+        var trace = Path.Combine(_folder, "agents.jsonl");
+        Assert.Equal(0, (await Tool("--db", db, "export", "--out", trace)).ExitCode);
+        var events = File.ReadLines(trace).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var responded = events.Where(e => e.GetProperty("kind").GetString() == "model.responded").ToList();
+        var turns = events.Count(e => e.GetProperty("kind").GetString() == "world.observed");
+        Assert.Equal((4 * 2 * turns) + 1, responded.Count);
+        Assert.All(responded, e => Assert.True(e.GetProperty("payload").GetProperty("usage").GetProperty("input_tokens").GetInt64() > 0));
+        var finished = events.Single(e => e.GetProperty("kind").GetString() == "run.finished");
+        Assert.Equal(rows.Values.Sum(), finished.GetProperty("payload").GetProperty("tokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_demo_killed_mid_run_and_run_again_records_exactly_what_an_uninterrupted_one_does()
+    {
+        var killed = Path.Combine(_folder, "killed.db");
+        var clean = Path.Combine(_folder, "clean.db");
+        using (var demo = Process.Start(ToolProcess.StartInfo(_folder, ["--db", killed, "demo", "--seed", "21", "--runs", "60"]))!)
+        {
+            // SIGKILL once two runs are recorded: the third is cut off part-way, its process-side state is gone.
+            for (var seen = 0; seen < 2;)
+            {
+                var line = await demo.StandardOutput.ReadLineAsync(Ct);
+                Assert.NotNull(line);
+                seen += line.StartsWith("recorded run", StringComparison.Ordinal) ? 1 : 0;
+            }
+
+            demo.Kill(entireProcessTree: true);
+            await demo.WaitForExitAsync(Ct);
+        }
+
+        var recordedBeforeTheKill = await CountAsync(killed);
+        var again = await Tool("--db", killed, "demo", "--seed", "21", "--runs", "60");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var lines = again.Stdout.Split('\n').Where(l => l.StartsWith("recorded run", StringComparison.Ordinal)).ToList();
+        Assert.Equal(60, lines.Count);
+        Assert.Contains("already recorded, 0 conflicts)", lines[0], StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.DoesNotMatch(@"[1-9]\d* conflicts", l));
+        Assert.Equal(0, (await Tool("--db", clean, "demo", "--seed", "21", "--runs", "60")).ExitCode);
+        Assert.InRange(recordedBeforeTheKill, 1, await CountAsync(clean) - 1);
+
+        Assert.Equal(await IdsAsync(clean), await IdsAsync(killed));
+    }
+
+    private async Task<List<string>> IdsAsync(string db)
+    {
+        var trace = Path.Combine(_folder, Path.GetFileNameWithoutExtension(db) + ".jsonl");
+        Assert.Equal(0, (await Tool("--db", db, "export", "--out", trace)).ExitCode);
+        return [.. File.ReadLines(trace).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
     public async Task Copy_moves_a_postgres_ledger_into_a_sqlite_file_and_back_verified()
     {
         var pg = Location("postgres", "origin");

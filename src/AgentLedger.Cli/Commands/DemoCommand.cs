@@ -11,7 +11,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Record a realistic multi-agent run (no model or network needed), then show its summary and timeline.\n\n"
+        var command = new Command("demo", "Record a realistic multi-agent run (offline models behind the IChatClient middleware: no network needed), then show its summary and timeline.\n\n"
             + "Examples:\n  agentledger demo\n  agentledger demo --seed 7 --runs 3\n  agentledger --db postgresql://user:pass@localhost/ledger demo")
         {
             Seed, Runs, Session,
@@ -33,14 +33,10 @@ internal static class DemoCommand
         RunSummary? last = null;
         for (var run = 1; run <= runs; run++)
         {
-            var tally = new AppendTally();
-            var batches = DemoScenario.Build(seed, run, context.Get(Session));
-            foreach (var batch in batches)
-            {
-                tally.Add(await ledger.AppendBatchAsync(batch, cancellationToken));
-            }
-
-            var runId = batches[0][0].RunId;
+            // The agents record themselves: every event goes through the IChatClient middleware or the run scope.
+            var writer = new TallyingWriter(ledger);
+            var runId = await DemoScenario.RecordAsync(writer, seed, run, context.Get(Session), cancellationToken);
+            var tally = writer.Tally;
             last = await RunSummary.SummarizeAsync(ledger, runId, cancellationToken);
             if (!context.Json)
             {
