@@ -8,6 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
 dotnet build bench/AgentLedger.Bench -c Release --nologo -v quiet
+
+# The SQLite C limit (bench/c/sqlite_limit.c), linked against the SQLite build Microsoft.Data.Sqlite loads.
+if ! command -v gcc >/dev/null 2>&1 || [ ! -f /usr/include/sqlite3.h ]; then
+  echo "installing gcc and libsqlite3-dev (apt) for the C limit" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libsqlite3-dev >&2 \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libsqlite3-dev >&2; }
+fi
+case "$(uname -m)" in aarch64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+native="$(pwd)/bench/AgentLedger.Bench/bin/Release/net10.0/runtimes/$rid/native"
+mkdir -p bench/c/bin
+gcc -O2 -Wall -o bench/c/bin/sqlite_limit bench/c/sqlite_limit.c -I/usr/include -L"$native" -l:libe_sqlite3.so -lm -Wl,-rpath,"$native"
+chmod +x bench/c/bin/sqlite_limit
+export AGENTLEDGER_BENCH_C="$(pwd)/bench/c/bin/sqlite_limit"
 export AGENTLEDGER_PG_STATE="${TMPDIR:-/tmp}/agentledger-bench-pg.$$.state"
 if [ -z "${AGENTLEDGER_BENCH_POSTGRES:-}" ]; then
   trap 'scripts/pg-test-server.sh stop' EXIT

@@ -59,6 +59,7 @@ foreach (var backend in options.Backends)
         }
 
         await phases.RunAsync();
+
         var extra = new ExtraPhases(target, settings, Report);
         if (settings.Runs("L"))
         {

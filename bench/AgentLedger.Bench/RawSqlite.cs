@@ -48,7 +48,7 @@ internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings
         }
 
         report(new Measurement("raw", "sqlite", "P1", events.Count, clock.Elapsed.TotalSeconds, Measurement.Rate(events.Count, clock.Elapsed), Note: "prepared INSERT, autocommit"));
-        return Task.CompletedTask;
+        return CLimit.SingleAppendsAsync(target, settings, trial, report);
     }
 
     /// <summary>P2 limit: every event in one transaction through one prepared command.</summary>
@@ -71,7 +71,7 @@ internal sealed class RawSqlite(SqliteTarget target, Workload workload, Settings
         }
 
         report(new Measurement("raw", "sqlite", "P2", all.Count, load.Elapsed.TotalSeconds, Measurement.Rate(all.Count, load.Elapsed), Note: "one transaction, prepared INSERT"));
-        return Task.CompletedTask;
+        return CLimit.BulkAsync(target, workload, settings, report);
     }
 
     /// <summary>P4 limit: an ordered scan reading every column.</summary>

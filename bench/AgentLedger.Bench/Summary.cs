@@ -39,21 +39,32 @@ internal static class Summary
             return ordered.Count == 1 ? median : median with { Note = $"median of {ordered.Count} trials" };
         });
 
+    /// <summary>Ours ÷ the limit for rates; the limit ÷ ours for times (so 1.00 is the limit either way).</summary>
+    private static string Ratio(Measurement ours, Measurement? limit) => (ours, limit) switch
+    {
+        ({ RatePerS: { } rate }, { RatePerS: { } limitRate }) => (rate / limitRate).ToString("0.00", CultureInfo.InvariantCulture),
+        ({ MedianUs: { } us }, { MedianUs: { } limitUs }) => (limitUs / us).ToString("0.00", CultureInfo.InvariantCulture),
+        _ => "",
+    };
+
     public static string Table(IReadOnlyList<Measurement> results)
     {
         var text = new StringBuilder();
         foreach (var backend in results.Select(r => r.Backend).Distinct())
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"{backend}:");
-            text.AppendLine("| phase | AgentLedger | raw | ratio | target | note |");
-            text.AppendLine("|---|---|---|---|---|---|");
+            // SQLite has a second limit, the engine's own C API (bench/c): its column appears when it ran.
+            var withC = results.Any(r => r.Backend == backend && r.System == "c");
+            text.AppendLine(withC ? "| phase | AgentLedger | raw | ratio | C limit | ratio to C | target | note |" : "| phase | AgentLedger | raw | ratio | target | note |");
+            text.AppendLine(withC ? "|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|");
             foreach (var ours in Medians(results.Where(r => r.Backend == backend && r.System == "agentledger")))
             {
                 var raw = Medians(results.Where(r => r.Backend == backend && r.System == "raw" && r.Phase == ours.Phase)).FirstOrDefault();
-                var ratio = raw?.RatePerS is { } rawRate && ours.RatePerS is { } rate ? (rate / rawRate).ToString("0.00", CultureInfo.InvariantCulture) : "";
                 var figure = ours.Phase == "P3" ? string.Create(CultureInfo.InvariantCulture, $"{ours.Seconds * 1000:0} ms, {ours.RssMb:0} MB") : ours.Figure;
+                var c = withC ? Medians(results.Where(r => r.Backend == backend && r.System == "c" && r.Phase == ours.Phase)).FirstOrDefault() : null;
+                var cColumns = withC ? $" {c?.Figure ?? ""} | {Ratio(ours, c)} |" : "";
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {ours.Phase} | {figure} | {raw?.Figure ?? ""} | {ratio} | {Targets.GetValueOrDefault((backend, ours.Phase), "")} | {ours.Note} |");
+                    $"| {ours.Phase} | {figure} | {raw?.Figure ?? ""} | {Ratio(ours, raw)} |{cColumns} {Targets.GetValueOrDefault((backend, ours.Phase), "")} | {ours.Note} |");
             }
 
             text.AppendLine();
