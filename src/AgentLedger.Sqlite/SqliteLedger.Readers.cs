@@ -37,6 +37,7 @@ public sealed partial class SqliteLedger
         private const int MaxStatements = 64;
 
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, NativeStatement> _statements = new(StringComparer.Ordinal);
 
         public SqliteConnection Connection { get; } = connection;
 
@@ -58,6 +59,23 @@ public sealed partial class SqliteLedger
             return command;
         }
 
+        /// <summary>A read statement prepared once on this connection (see <see cref="NativeStatement"/>).</summary>
+        public NativeStatement Statement(string sql)
+        {
+            if (!_statements.TryGetValue(sql, out var statement))
+            {
+                if (_statements.Count >= MaxStatements)
+                {
+                    DisposeCommands();
+                }
+
+                statement = NativeStatement.Prepare(Connection, sql);
+                _statements[sql] = statement;
+            }
+
+            return statement;
+        }
+
         public void Dispose()
         {
             DisposeCommands();
@@ -71,7 +89,13 @@ public sealed partial class SqliteLedger
                 command.Dispose();
             }
 
+            foreach (var statement in _statements.Values)
+            {
+                statement.Dispose();
+            }
+
             _commands.Clear();
+            _statements.Clear();
         }
     }
 }

@@ -11,6 +11,9 @@ public sealed partial class SqliteLedger
         try
         {
             connection.Open();
+
+            // Reads step statements through SQLitePCLRaw (NativeStatement), past Microsoft.Data.Sqlite's own busy retries.
+            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)_options.BusyTimeout.TotalMilliseconds);
             return connection;
         }
         catch (SqliteException ex)
@@ -65,10 +68,11 @@ public sealed partial class SqliteLedger
             modelId: reader.IsDBNull(EnvelopeColumns.ModelId) ? null : reader.GetString(EnvelopeColumns.ModelId));
     }
 
+    private int Int32At(SqliteDataReader reader, int ordinal, long offset, string column) => Int32At(reader.GetInt64(ordinal), offset, column);
+
     // A foreign writer may have stored any integer: say which row instead of an OverflowException.
-    private int Int32At(SqliteDataReader reader, int ordinal, long offset, string column)
+    private int Int32At(long value, long offset, string column)
     {
-        var value = reader.GetInt64(ordinal);
         return value is >= int.MinValue and <= int.MaxValue
             ? (int)value
             : throw new LedgerStorageException(LedgerErrorKind.InvalidData, Path, $"event at offset {offset} has {column} {value}, outside the envelope's range");
@@ -96,6 +100,18 @@ public sealed partial class SqliteLedger
         try
         {
             return reader.Read();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(Path, ex);
+        }
+    }
+
+    private bool Step(NativeStatement statement)
+    {
+        try
+        {
+            return statement.Step();
         }
         catch (SqliteException ex)
         {

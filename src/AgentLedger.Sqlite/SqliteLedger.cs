@@ -262,20 +262,37 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         var session = RentReader();
         try
         {
-            var command = session.Command(SqliteSql.Select(_columns, query, backward));
-            command.Parameters.AddWithValue("$after", query.After);
-            AddOptional(command, "$up_to", query.UpTo);
-            foreach (var (column, value) in EnvelopeColumns.Filters(query))
+            var statement = Guard(() => session.Statement(SqliteSql.Select(_columns, query, backward)));
+            try
             {
-                AddOptional(command, SqliteSql.Parameter(column), value);
-            }
+                statement.Bind("$after", query.After);
+                if (query.UpTo is { } upTo)
+                {
+                    statement.Bind("$up_to", upTo);
+                }
 
-            AddOptional(command, "$limit", query.Limit);
-            using var reader = Guard(command.ExecuteReader);
-            while (ReadNext(reader))
+                foreach (var (column, value) in EnvelopeColumns.Filters(query))
+                {
+                    if (value is not null)
+                    {
+                        statement.Bind(SqliteSql.Parameter(column), value);
+                    }
+                }
+
+                if (query.Limit is { } limit)
+                {
+                    statement.Bind("$limit", limit);
+                }
+
+                while (Step(statement))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return ReadRow(statement);
+                }
+            }
+            finally
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return ReadRow(reader);
+                statement.Reset(); // also after an early stop: the read snapshot ends here
             }
         }
         finally
