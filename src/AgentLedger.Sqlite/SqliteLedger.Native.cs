@@ -63,6 +63,28 @@ public sealed partial class SqliteLedger
             raw.sqlite3_clear_bindings(_statement);
         }
 
+        public int ParameterIndex(string name) => raw.sqlite3_bind_parameter_index(_statement, name);
+
+        public void BindInt64(int index, long value) => Check(_db, raw.sqlite3_bind_int64(_statement, index, value));
+
+        public void BindNull(int index) => Check(_db, raw.sqlite3_bind_null(_statement, index));
+
+        /// <summary>UTF-8 bytes (SQLite copies them before returning).</summary>
+        public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(_db, raw.sqlite3_bind_text(_statement, index, utf8));
+
+        /// <summary>Steps a statement that returns no rows, then resets it (also when the step failed).</summary>
+        public void Execute()
+        {
+            try
+            {
+                Step();
+            }
+            finally
+            {
+                raw.sqlite3_reset(_statement);
+            }
+        }
+
         public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
 
         public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
@@ -79,6 +101,67 @@ public sealed partial class SqliteLedger
             {
                 throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
             }
+        }
+    }
+
+    /// <summary>
+    /// The append's INSERT on the writer connection, bound through SQLitePCLRaw: text is encoded into one reused
+    /// UTF-8 buffer and the time formatted straight into it, so a bound event allocates nothing.
+    /// </summary>
+    private sealed class NativeInsert : IDisposable
+    {
+        private readonly NativeStatement _statement;
+        private readonly int[] _index;
+        private byte[] _buffer = new byte[1024];
+
+        public NativeInsert(SqliteConnection writer)
+        {
+            _statement = NativeStatement.Prepare(writer, SqliteSql.Insert);
+            _index = [.. EnvelopeColumns.Envelope.Select(column => _statement.ParameterIndex(SqliteSql.Parameter(column)))];
+        }
+
+        /// <summary>Inserts <paramref name="e"/>; a taken id throws the UNIQUE violation as a <see cref="SqliteException"/>.</summary>
+        public void Execute(LedgerEvent e)
+        {
+            Text(EnvelopeColumns.Id, e.Id);
+            Text(EnvelopeColumns.RunId, e.RunId);
+            _statement.BindInt64(_index[EnvelopeColumns.Turn - 1], e.Turn);
+            Text(EnvelopeColumns.Kind, e.Kind);
+            Text(EnvelopeColumns.Actor, e.Actor);
+            Text(EnvelopeColumns.Payload, e.Payload);
+            Span<byte> time = stackalloc byte[40];
+            if (!e.CreatedAt.UtcDateTime.TryFormat(time, out var written, Timestamps.StoredFormat, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException("a time did not fit its buffer");
+            }
+
+            _statement.BindText(_index[EnvelopeColumns.CreatedAt - 1], time[..written]);
+            _statement.BindInt64(_index[EnvelopeColumns.SchemaVersion - 1], e.SchemaVersion);
+            Text(EnvelopeColumns.SessionId, e.SessionId);
+            Text(EnvelopeColumns.ModelProfile, e.ModelProfile);
+            Text(EnvelopeColumns.ModelId, e.ModelId);
+            _statement.Execute();
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Text(int column, string? value)
+        {
+            var index = _index[column - 1];
+            if (value is null)
+            {
+                _statement.BindNull(index);
+                return;
+            }
+
+            var needed = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (_buffer.Length < needed)
+            {
+                _buffer = new byte[Math.Max(needed, _buffer.Length * 2)];
+            }
+
+            var length = System.Text.Encoding.UTF8.GetBytes(value, _buffer);
+            _statement.BindText(index, _buffer.AsSpan(0, length));
         }
     }
 

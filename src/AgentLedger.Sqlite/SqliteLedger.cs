@@ -19,7 +19,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     private readonly SqliteLedgerOptions _options;
     private readonly string _columns;
     private readonly string? _deleteOnDispose;
-    private BoundCommand? _insert;
+    private NativeInsert? _insert;
     private BoundCommand? _selectById;
     private SqliteConnection? _probe;
     private bool _disposed;
@@ -227,7 +227,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             _disposed = true;
             DisposeReaders();
             _probe?.Dispose();
-            _insert?.Command.Dispose();
+            _insert?.Dispose();
             _selectById?.Command.Dispose();
             if (_writer is not null)
             {
@@ -440,13 +440,12 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    private BoundCommand Insert => _insert ??= BoundCommand.Prepare(_writer!, SqliteSql.Insert);
+    private NativeInsert Insert => _insert ??= new NativeInsert(_writer!);
 
     private BoundCommand SelectById => _selectById ??= BoundCommand.Prepare(_writer!, SqliteSql.SelectById(_columns), idOnly: true);
 
     private void Enlist(SqliteTransaction? transaction)
     {
-        Insert.Command.Transaction = transaction;
         SelectById.Command.Transaction = transaction;
     }
 
@@ -456,10 +455,9 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     /// </summary>
     private AppendResult AppendOne(LedgerEvent ledgerEvent)
     {
-        Insert.Parameters.Bind(ledgerEvent);
         try
         {
-            Insert.Command.ExecuteNonQuery();
+            Insert.Execute(ledgerEvent);
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
         {
@@ -485,8 +483,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 continue;
             }
 
-            Insert.Parameters.Bind(e);
-            Insert.Command.ExecuteNonQuery();
+            Insert.Execute(e);
             var offset = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle);
             inserted.Add(e.Id, new StoredEvent(offset, e));
             results[i] = new AppendResult(e.Id, AppendOutcome.Appended, offset);

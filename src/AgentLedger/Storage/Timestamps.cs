@@ -31,9 +31,12 @@ public static class Timestamps
         return new DateTimeOffset(utcTicks - (utcTicks % TicksPerMicrosecond), TimeSpan.Zero);
     }
 
+    /// <summary>The reference's spelling of a UTC time (of <see cref="DateTimeOffset.UtcDateTime"/>), for formatting into a buffer.</summary>
+    public const string StoredFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'";
+
     /// <summary>Writes the reference's spelling: six fraction digits and <c>+00:00</c>.</summary>
     public static string Format(DateTimeOffset value)
-        => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+        => value.UtcDateTime.ToString(StoredFormat, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Reads both shapes the reference writes: ISO-8601 with an offset (fraction optional) and
