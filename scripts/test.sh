@@ -18,6 +18,18 @@ finish() {
   exit "$code"
 }
 
+# The browser tests drive Debian's chromium headless (never a downloaded browser): install it when missing.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== install chromium (browser tests)"
+  if [ "$(id -u)" -eq 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } > "$results/chromium-install.log" 2>&1 \
+      || { cat "$results/chromium-install.log"; echo "could not install chromium"; finish 0 1 1; }
+  else
+    echo "chromium is missing and this is not root: run 'sudo apt-get install -y chromium'"; finish 0 1 1
+  fi
+fi
+
 echo "== restore"
 dotnet restore AgentLedger.slnx --nologo -v quiet || finish 0 1 1
 

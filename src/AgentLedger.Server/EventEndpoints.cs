@@ -13,8 +13,8 @@ internal static class EventEndpoints
     {
         api.MapGet("/runs/{runId}/events", (HttpContext http, string runId, long? after, long? before, int? limit, CancellationToken cancellationToken) =>
                 before is not null
-                    ? BackwardAsync(served.Reader(http), new EventQuery { RunId = runId }, before, limit ?? 1000, cancellationToken)
-                    : ForwardAsync(served.Reader(http), new EventQuery { RunId = runId }, after ?? 0, limit ?? 1000, cancellationToken))
+                    ? BackwardAsync(served.Reader(http), new EventQuery { RunId = RunIdRoute.Decode(http, runId) }, before, limit ?? 1000, cancellationToken)
+                    : ForwardAsync(served.Reader(http), new EventQuery { RunId = RunIdRoute.Decode(http, runId) }, after ?? 0, limit ?? 1000, cancellationToken))
             .WithName("GetRunEvents")
             .WithSummary("One run's events: oldest first after=OFFSET (page on with after=next), or newest first before=OFFSET (page on with before=next).")
             .Produces(200, contentType: ApiJson.ContentType);

@@ -19,6 +19,7 @@ internal static class RunEndpoints
 
         api.MapGet("/runs/{runId}", async (HttpContext http, string runId, CancellationToken cancellationToken) =>
             {
+                runId = RunIdRoute.Decode(http, runId);
                 var summary = await RunSummary.SummarizeAsync(served.Reader(http), runId, cancellationToken);
                 return summary.EventCount == 0
                     ? ApiProblems.NotFound($"no run '{runId}'")

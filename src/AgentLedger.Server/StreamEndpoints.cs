@@ -28,7 +28,7 @@ internal static class StreamEndpoints
             .Produces(200, contentType: "text/event-stream");
 
         api.MapGet("/runs/{runId}/stream", (HttpContext http, string runId, long? after) =>
-                StreamAsync(http, served, new EventQuery { RunId = runId }, after))
+                StreamAsync(http, served, new EventQuery { RunId = RunIdRoute.Decode(http, runId) }, after))
             .WithName("StreamRun")
             .WithSummary("Server-Sent Events of one run: its events after after=OFFSET (or Last-Event-ID), then each new one.")
             .Produces(200, contentType: "text/event-stream");

@@ -66,6 +66,19 @@ public sealed class ReadApiTests
     }
 
     [Fact]
+    public async Task A_run_id_with_a_slash_and_a_percent_sign_is_found_when_escaped()
+    {
+        await using var server = await LedgerServer.StartAsync();
+        await server.Ledger.AppendBatchAsync(TestData.Run("team/a%41 b"), Ct);
+        await server.Ledger.AppendBatchAsync(TestData.Run("team"), Ct);
+        var escaped = Uri.EscapeDataString("team/a%41 b");
+        Assert.Equal("team/a%41 b", (await GetJsonAsync(server.Client, $"api/runs/{escaped}")).GetProperty("run_id").GetString());
+        var events = await GetJsonAsync(server.Client, $"api/runs/{escaped}/events");
+        Assert.Equal(6, events.GetProperty("events").GetArrayLength());
+        Assert.All(events.GetProperty("events").EnumerateArray(), e => Assert.Equal("team/a%41 b", e.GetProperty("run_id").GetString()));
+    }
+
+    [Fact]
     public async Task Run_events_page_forwards_and_backwards_by_offset()
     {
         await using var server = await LedgerServer.StartAsync();
