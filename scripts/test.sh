@@ -61,6 +61,15 @@ else
 fi
 tail -n 1 "$results/bench-quick.txt"
 
+echo "== server bench smoke (serverbench --quick: SSE subscribers get every event once, in order)"
+if dotnet bench/AgentLedger.ServerBench/bin/Release/net10.0/AgentLedger.ServerBench.dll --quick > "$results/serverbench-quick.txt" 2>&1; then
+  bench_passed=$((bench_passed + 1))
+else
+  bench_failed=$((bench_failed + 1)); code=1
+  cat "$results/serverbench-quick.txt"
+fi
+tail -n 1 "$results/serverbench-quick.txt"
+
 # dotnet test prints no total line: sum the TRX counters of every test assembly.
 counter() { # sum one attribute of <Counters> over every TRX file
   find "$results" -name '*.trx' -exec grep -ho "<Counters [^>]*" {} + 2>/dev/null \
