@@ -14,15 +14,16 @@ internal sealed class Phases(Func<string, string> newStore, string backend, Acti
             $$$"""{"text":"turn {{{turn}}} of run {{{run}}}: a line of model output of about the usual length for a chat turn","usage":{"input_tokens":{{{100 + turn}}},"output_tokens":{{{20 + (turn % 7)}}}}}""",
             id: $"{tag}-{run}-{turn}", modelProfile: "fast", modelId: "openai/gpt-4o-mini");
 
-    private static StringContent Lines(IEnumerable<LedgerEvent> events)
-    {
-        var text = string.Join('\n', events.Select(e => JsonlTrace.Write(new StoredEvent(1, e)).Replace("\"offset\":1,", "", StringComparison.Ordinal)));
-        return new StringContent(text, Encoding.UTF8, "application/x-ndjson");
-    }
+    private static string Text(IEnumerable<LedgerEvent> events)
+        => string.Join('\n', events.Select(e => JsonlTrace.Write(new StoredEvent(1, e)).Replace("\"offset\":1,", "", StringComparison.Ordinal)));
 
-    private static async Task PostAsync(HttpClient client, IEnumerable<LedgerEvent> events)
+    private static Task PostAsync(HttpClient client, IEnumerable<LedgerEvent> events) => PostAsync(client, Encoding.UTF8.GetBytes(Text(events)));
+
+    private static async Task PostAsync(HttpClient client, byte[] body)
     {
-        using var response = await client.PostAsync("api/events", Lines(events));
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/x-ndjson");
+        using var response = await client.PostAsync("api/events", content);
         if (!response.IsSuccessStatusCode)
         {
             throw new BenchCheckException($"append over HTTP: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -76,7 +77,7 @@ internal sealed class Phases(Func<string, string> newStore, string backend, Acti
     /// <summary>I: server CPU and memory while many subscribers are idle, then one append that all must receive.</summary>
     public async Task IdleAsync(int subscribers, TimeSpan idle)
     {
-        await using var server = await BenchServer.StartAsync(newStore("idle"));
+        await using var server = await BenchServer.StartAsync(newStore($"idle{subscribers}"));
         using var client = server.NewClient();
         await server.Ledger.AppendAsync(Event(0, 0, "idle"));
         var process = Process.GetCurrentProcess();
@@ -89,6 +90,11 @@ internal sealed class Phases(Func<string, string> newStore, string backend, Acti
         var running = subs.Select(s => Task.Run(() => s.RunAsync(client, "api/stream?after=1", 1, stop.Token))).ToList();
         await Task.WhenAll(subs.Select(s => s.Connected));
         await Task.Delay(TimeSpan.FromSeconds(1)); // settle
+        if (subs.Any(s => s.Count != 0))
+        {
+            throw new BenchCheckException("an idle subscriber received an event before any was appended: the store was not fresh");
+        }
+
         GC.Collect();
         process.Refresh();
         var rss = process.WorkingSet64 - rssBefore;
@@ -107,8 +113,15 @@ internal sealed class Phases(Func<string, string> newStore, string backend, Acti
             throw new BenchCheckException($"after one append only {subs.Count(s => s.Count == 1)} of {subscribers} idle subscribers received it");
         }
 
+        var woken = wake.Elapsed;
+        await all; // a subscriber that failed fails the run
+        if (subs.Any(s => s.Offsets is not [2]))
+        {
+            throw new BenchCheckException($"only {subs.Count(s => s.Offsets is [2])} of {subscribers} idle subscribers received exactly the one new event");
+        }
+
         report(new Result(System, backend, subscribers == 1 ? "I-one" : "I-idle", subscribers, wall / 1000, CpuPercent: cpu / wall * 100, RssMb: rss / 1024.0 / 1024,
-            Note: $"{subscribers} idle SSE subscribers for {idle.TotalSeconds:0} s: CPU of the whole process (clients included), memory added by the subscribers ({rss / 1024.0 / subscribers:0.0} KiB each, clients included); one append then reached all in {wake.Elapsed.TotalMilliseconds:0.0} ms"));
+            Note: $"{subscribers} idle SSE subscribers for {idle.TotalSeconds:0} s: CPU of the whole process (clients included), memory added by the subscribers ({rss / 1024.0 / subscribers:0.0} KiB each, clients included); one append then reached all in {woken.TotalMilliseconds:0.0} ms"));
     }
 
     /// <summary>B: batches of 100 over HTTP against AppendBatchAsync of the same batches, on fresh stores.</summary>
@@ -132,11 +145,13 @@ internal sealed class Phases(Func<string, string> newStore, string backend, Acti
 
             await using (var server = await BenchServer.StartAsync(newStore($"http{trial}")))
             {
+                // The bodies are written before the clock starts, as the library's events are built before its clock.
+                var bodies = batches.Select(b => Encoding.UTF8.GetBytes(Text(b))).ToList();
                 using var client = server.NewClient();
                 var clock = Stopwatch.StartNew();
-                foreach (var batch in batches)
+                foreach (var body in bodies)
                 {
-                    await PostAsync(client, batch);
+                    await PostAsync(client, body);
                 }
 
                 http.Add(events / clock.Elapsed.TotalSeconds);
