@@ -12,8 +12,8 @@ namespace AgentLedger.Server;
 
 /// <summary>
 /// Server-Sent Events: each event's SSE id is its offset, so a client that reconnects with
-/// <c>Last-Event-ID</c> resumes exactly after the last one it got. Followers share the ledger's one
-/// change notifier (<see cref="ILedgerReader.FollowAsync"/>): an idle stream costs a parked task and a timer.
+/// <c>Last-Event-ID</c> resumes exactly after the last one it got. Every stream is fed by one
+/// <see cref="StreamHub"/> (one follower of the ledger): an idle stream costs a parked task and a timer.
 /// </summary>
 internal static class StreamEndpoints
 {
@@ -53,7 +53,6 @@ internal static class StreamEndpoints
             return ApiProblems.Parameter("after", "must be 0 or more");
         }
 
-        var reader = served.Reader(http);
         var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var token = cts.Token;
@@ -67,7 +66,7 @@ internal static class StreamEndpoints
         body.Write("retry: 1000\n\n"u8);
         await body.FlushAsync(token);
 
-        var events = reader.FollowAsync(query with { After = after ?? 0 }, token).GetAsyncEnumerator(token);
+        var events = served.Hub(http).SubscribeAsync(query with { After = after ?? 0 }, token).GetAsyncEnumerator(token);
         Task<bool>? next = null;
         try
         {
