@@ -12,6 +12,9 @@ namespace AgentLedger.Cli;
 /// <summary>What <c>agentledger serve</c> serves and how.</summary>
 internal sealed record ServeSettings(IReadOnlyList<string> Urls, string? ApiKey, bool ReadOnly, long MaxBodyBytes)
 {
+    /// <summary>Origins whose pages may call the API from a browser; none by default (no CORS headers at all).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 }
 
@@ -41,8 +44,18 @@ internal static partial class ServeHost
         builder.Services.AddSingleton<ILedgerWriter>(ledger);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        if (settings.CorsOrigins.Count > 0)
+        {
+            builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. settings.CorsOrigins])
+                .WithMethods("GET", "POST").WithHeaders("X-Api-Key", "Authorization", "Content-Type", "Last-Event-ID")));
+        }
 
         var app = builder.Build();
+        if (settings.CorsOrigins.Count > 0)
+        {
+            app.UseCors();
+        }
+
         app.MapOpenApi();
         app.MapAgentLedger("", o =>
         {

@@ -36,7 +36,7 @@ public sealed class LedgerServer : IAsyncDisposable
 
     public static async Task<LedgerServer> StartAsync(
         string? apiKey = null, bool readOnly = false, long maxBodyBytes = 16 * 1024 * 1024, TimeSpan? heartbeat = null,
-        string? url = null, string? file = null)
+        string? url = null, string? file = null, string[]? corsOrigins = null)
     {
         var ct = TestContext.Current.CancellationToken;
         string? directory = null;
@@ -47,7 +47,7 @@ public sealed class LedgerServer : IAsyncDisposable
         }
 
         var ledger = await AgentLedger.Ledger.Create().UseSqlite().UsePostgres().OpenAsync(url, cancellationToken: ct);
-        var settings = new ServeSettings(["http://127.0.0.1:0"], apiKey, readOnly, maxBodyBytes) { HeartbeatInterval = heartbeat ?? TimeSpan.FromSeconds(15) };
+        var settings = new ServeSettings(["http://127.0.0.1:0"], apiKey, readOnly, maxBodyBytes) { HeartbeatInterval = heartbeat ?? TimeSpan.FromSeconds(15), CorsOrigins = corsOrigins ?? [] };
         var app = ServeHost.Build(ledger, settings);
         await app.StartAsync(ct);
         return new LedgerServer(app, ledger, directory, apiKey);

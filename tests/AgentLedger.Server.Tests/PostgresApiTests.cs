@@ -32,4 +32,24 @@ public sealed class PostgresApiTests
             Assert.DoesNotContain(Uri.UnescapeDataString(password), info, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task Serve_over_postgresql_prints_and_returns_no_password()
+    {
+        var url = Url;
+        var password = Uri.UnescapeDataString(new Uri(url.Split('?')[0]).UserInfo.Split(':').ElementAtOrDefault(1) ?? "");
+        Assert.False(string.IsNullOrEmpty(password), "the test server's URL carries a password, so its absence below means something");
+        var directory = Directory.CreateTempSubdirectory("agentledger-serve-pg-").FullName;
+        var (serve, address) = await ServeProcess.StartAsync(directory, ["--db", url, "serve", "--urls", "http://127.0.0.1:0"]);
+        await using (serve)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            var answers = string.Join('\n', await Task.WhenAll(
+                client.GetStringAsync("api/info", Ct), client.GetStringAsync("api/runs", Ct), client.GetStringAsync("openapi/v1.json", Ct)));
+            Assert.Equal(0, await serve.InterruptAsync());
+            Assert.DoesNotContain(password, answers, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, serve.Stdout + serve.Stderr, StringComparison.Ordinal);
+            Assert.Contains("serving postgres", serve.Stdout, StringComparison.Ordinal);
+        }
+    }
 }

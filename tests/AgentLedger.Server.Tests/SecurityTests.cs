@@ -80,3 +80,39 @@ public sealed class SecurityTests
     public void A_loopback_address_needs_no_key(string url)
         => ServeHost.CheckBinding(new ServeSettings([url], null, false, 1024));
 }
+
+public sealed class CorsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<HttpResponseMessage> PreflightAsync(LedgerServer server, string origin)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, "api/runs");
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "GET");
+        request.Headers.Add("Access-Control-Request-Headers", "x-api-key");
+        return await server.Client.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task No_cors_headers_are_sent_unless_an_origin_is_configured()
+    {
+        await using var server = await LedgerServer.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs");
+        request.Headers.Add("Origin", "https://evil.example");
+        using var response = await server.Client.SendAsync(request, Ct);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        using var preflight = await PreflightAsync(server, "https://evil.example");
+        Assert.False(preflight.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task A_configured_origin_may_call_the_api_and_others_may_not()
+    {
+        await using var server = await LedgerServer.StartAsync(corsOrigins: ["https://dash.example.com"]);
+        using var allowed = await PreflightAsync(server, "https://dash.example.com");
+        Assert.Equal("https://dash.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        using var other = await PreflightAsync(server, "https://evil.example");
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+}

@@ -27,13 +27,19 @@ internal static class ServeCommand
         DefaultValueFactory = _ => 16,
     };
 
+    private static readonly Option<string[]> CorsOrigin = new("--cors-origin")
+    {
+        Description = "Let pages of this origin (e.g. https://dash.example.com) call the API from a browser; repeat for several. Default: none",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", "Serve the ledger over HTTP: a JSON API, live Server-Sent Event streams and a web viewer.\n\n"
             + "Examples:\n  agentledger serve                         # then open http://127.0.0.1:5087/\n"
             + $"  {ApiKeyVariable}=secret agentledger serve --urls http://0.0.0.0:5087\n  agentledger --db runs.db serve --read-only")
         {
-            Urls, ApiKey, ReadOnly, MaxBodyMb,
+            Urls, ApiKey, ReadOnly, MaxBodyMb, CorsOrigin,
         };
         CommandAction.Set(command, async (context, cancellationToken) =>
         {
@@ -45,7 +51,13 @@ internal static class ServeCommand
             }
 
             var urls = context.Get(Urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var settings = new ServeSettings(urls, key, context.Get(ReadOnly), context.Get(MaxBodyMb) * 1024L * 1024);
+            var origins = context.Get(CorsOrigin) ?? [];
+            if (origins.FirstOrDefault(o => !Uri.TryCreate(o, UriKind.Absolute, out var u) || u.AbsolutePath != "/" || o.EndsWith('/')) is { } bad)
+            {
+                throw new UsageException($"--cors-origin: '{bad}' is not an origin such as https://dash.example.com (scheme, host, port; no path)");
+            }
+
+            var settings = new ServeSettings(urls, key, context.Get(ReadOnly), context.Get(MaxBodyMb) * 1024L * 1024) { CorsOrigins = origins };
             ServeHost.CheckBinding(settings); // before opening anything
 
             // A read-only server never creates a ledger; a writing one creates it on first use, like append.
