@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using AgentLedger.Postgres;
 using AgentLedger.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,6 +39,30 @@ public sealed class HostingTests
         Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
         Assert.Equal("/ledger/", bare.Headers.Location?.ToString());
         Assert.Contains("app.js", await client.GetStringAsync("/ledger/", Ct), StringComparison.Ordinal);
+        await app.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task An_unreachable_store_is_a_503_with_retry_after_naming_its_kind_and_never_its_password()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+
+        // Port 1 on loopback: nothing listens, the connection is refused at once; one second of retries.
+        builder.Services.AddAgentLedger(o => o.Url = "postgresql://ledger:secretpw-91@127.0.0.1:1/db?retry_seconds=1").UsePostgres();
+        await using var app = builder.Build();
+        app.MapAgentLedger();
+        await app.StartAsync(Ct);
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        using var response = await client.GetAsync("/api/runs", Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("unavailable", JsonDocument.Parse(body).RootElement.GetProperty("kind").GetString());
+        Assert.DoesNotContain("secretpw-91", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready", Ct)).StatusCode);
         await app.StopAsync(Ct);
     }
 }
