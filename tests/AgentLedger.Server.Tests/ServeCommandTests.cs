@@ -52,4 +52,20 @@ public sealed class ServeCommandTests
             Assert.Contains("API key required", serve.Stdout, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData(1, "no ledger here yet", "serve", "--read-only", "--urls", "http://127.0.0.1:0")]
+    [InlineData(2, "not an http://", "serve", "--urls", "ftp://127.0.0.1:5087")]
+    [InlineData(2, "not an origin", "serve", "--cors-origin", "https://dash.example.com/path")]
+    [InlineData(2, "--max-body-mb", "serve", "--max-body-mb", "0")]
+    public async Task Serve_refuses_what_it_cannot_do_with_one_line_and_creates_nothing(int exitCode, string message, params string[] args)
+    {
+        var directory = Directory.CreateTempSubdirectory("agentledger-serve-").FullName;
+        var result = await ServeProcess.RunAsync(directory, args);
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal); // one line, no stack trace
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(directory, "agentledger.db")));
+    }
 }
