@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 
 namespace AgentLedger.Server;
@@ -81,17 +82,30 @@ internal static partial class AppendEndpoint
             return null;
         }
 
+        // The server's own limit (Kestrel: 30 MB) would otherwise cut a larger configured one short with a 500.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } serverLimit)
+        {
+            serverLimit.MaxRequestBodySize = max + 1;
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > max)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > max)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null; // a host that set a lower server limit
         }
 
         return buffer.ToArray();

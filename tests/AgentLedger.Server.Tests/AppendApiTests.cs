@@ -88,6 +88,16 @@ public sealed class AppendApiTests
     }
 
     [Fact]
+    public async Task A_configured_limit_above_the_servers_own_30_mb_is_honoured()
+    {
+        await using var server = await LedgerServer.StartAsync(maxBodyBytes: 40L * 1024 * 1024);
+        var line = TestData.Line(TestData.Spoke("big", 0, "fox", "m", 1, 1, text: new string('x', 31 * 1024 * 1024)));
+        var (status, body) = await PostAsync(server.Client, Json(line));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("appended", body.GetProperty("results")[0].GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task A_read_only_server_refuses_appends_with_405()
     {
         await using var server = await LedgerServer.StartAsync(readOnly: true);
