@@ -47,6 +47,48 @@ public sealed class ViewerTests(BrowserFixture browser, DemoLedger demo) : IClas
     }
 
     [Fact]
+    public async Task The_runs_table_is_live_new_runs_appear_first_and_a_running_one_updates()
+    {
+        await using var server = await LedgerServer.StartAsync(file: demo.Copy());
+        await using var viewer = await ViewerPage.OpenAsync(browser, server.BaseAddress);
+        await viewer.Page.Locator("#runs-table tr[data-run]").Nth(2).WaitForAsync();
+        await viewer.WaitForLiveAsync();
+
+        await PostAsync(server, TestData.Started("fresh-run", "fox", "owl"));
+        await viewer.Page.Locator("#runs-table tbody tr:first-child[data-run='fresh-run'] .badge.running").WaitForAsync(new() { Timeout = 3000 });
+        await PostAsync(server, TestData.Spoke("fresh-run", 0, "fox", "model/fox", 10, 5), TestData.Finished("fresh-run", 1, 15));
+        await viewer.Page.Locator("#runs-table tr[data-run='fresh-run'] .badge.finished").WaitForAsync(new() { Timeout = 3000 });
+        var cells = await viewer.Page.Locator("#runs-table tr[data-run='fresh-run'] td.num").AllInnerTextsAsync();
+        Assert.Equal(["1", "15", "3"], cells); // turns, tokens, events
+        Assert.Equal(4, await viewer.Page.Locator("#runs-table tr[data-run]").CountAsync());
+        Assert.Empty(viewer.Errors);
+    }
+
+    [Fact]
+    public async Task The_run_page_filters_by_actor_and_kind()
+    {
+        await using var server = await LedgerServer.StartAsync(file: demo.Copy());
+        var runId = (await RunIdsAsync(server.Ledger))[0];
+        var fox = 0;
+        var foxSpoke = 0;
+        await foreach (var e in server.Ledger.ReadRunAsync(runId, Ct))
+        {
+            fox += e.Event.Actor == "fox" ? 1 : 0;
+            foxSpoke += e.Event.Actor == "fox" && e.Event.Kind == "agent.spoke" ? 1 : 0;
+        }
+
+        await using var viewer = await ViewerPage.OpenAsync(browser, server.BaseAddress, $"/run/{runId}");
+        await viewer.Page.Locator("#timeline .event").First.WaitForAsync();
+        await viewer.Page.SelectOptionAsync("select[name=actor]", "fox");
+        await viewer.Page.WaitForFunctionAsync($"() => location.hash.includes('actor=fox') && document.querySelectorAll('#timeline .event').length === {fox}");
+        Assert.Equal(fox, await viewer.Page.Locator("#timeline .event[data-actor='fox']").CountAsync());
+        await viewer.Page.SelectOptionAsync("select[name=kind]", "agent.spoke");
+        await viewer.Page.WaitForFunctionAsync($"() => document.querySelectorAll('#timeline .event').length === {foxSpoke}");
+        Assert.Equal(foxSpoke, await viewer.Page.Locator("#timeline .event[data-kind='agent.spoke'][data-actor='fox']").CountAsync());
+        Assert.Empty(viewer.Errors);
+    }
+
+    [Fact]
     public async Task A_run_page_shows_its_actors_models_and_token_totals()
     {
         await using var server = await LedgerServer.StartAsync(file: demo.Copy());
