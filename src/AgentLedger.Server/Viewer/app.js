@@ -388,7 +388,7 @@
       const select = (name, key) => h('label', {}, name, ' ', h('select', { name, onchange: ev => go({ [name]: ev.target.value }) },
         h('option', { value: '' }, 'all'), distinct(key).map(v => h('option', { value: v, selected: v === filters[name] }, v))));
       clear(bar).append(h('h2', {}, 'Timeline'), select('kind', 'kind'), select('actor', 'actor'), select('model', 'model_id'),
-        h('span', { class: 'legend' }, distinct('actor').map(a => h('span', { class: `chip ${colourOf(a)}` }, a))));
+        h('span', { class: 'legend' }, actors().map(a => h('span', { class: `chip ${colourOf(a)}` }, a))));
     };
     const shown = e => (!filters.kind || e.kind === filters.kind) && (!filters.actor || e.actor === filters.actor) && (!filters.model || e.model_id === filters.model);
     // Lanes in order of each actor's first event: the run's own cast order.
