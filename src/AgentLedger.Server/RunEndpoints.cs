@@ -48,7 +48,10 @@ internal static class RunEndpoints
             runIds.Add(run);
         }
 
-        // Newest first by first event; a page ends at the run before which the next page starts.
+        // Newest first by first event; a page ends at the run before which the next page starts. Runs of
+        // earlier pages are skipped by their first offset (one indexed row each), not by folding them again;
+        // only the runs of this page are folded. next_before is null when no run is left (a next page may
+        // still come back empty when the filters match none of the rest).
         var page = new List<RunSummary>(Math.Min(limit, runIds.Count));
         var more = false;
         for (var i = runIds.Count - 1; i >= 0; i--)
@@ -58,8 +61,7 @@ internal static class RunEndpoints
                 continue;
             }
 
-            var summary = await RunSummary.SummarizeAsync(reader, runIds[i], cancellationToken);
-            if ((before is { } b && summary.FirstOffset >= b) || !filter.Matches(summary))
+            if (before is { } b && await FirstOffsetAsync(reader, runIds[i], cancellationToken) >= b)
             {
                 continue;
             }
@@ -70,7 +72,11 @@ internal static class RunEndpoints
                 break;
             }
 
-            page.Add(summary);
+            var summary = await RunSummary.SummarizeAsync(reader, runIds[i], cancellationToken);
+            if (filter.Matches(summary))
+            {
+                page.Add(summary);
+            }
         }
 
         return ApiJson.Write(w =>
@@ -86,6 +92,16 @@ internal static class RunEndpoints
             ApiJson.NullableNumber(w, "next_before", more ? page[^1].FirstOffset : null);
             w.WriteEndObject();
         });
+    }
+
+    private static async Task<long> FirstOffsetAsync(ILedgerReader reader, string runId, CancellationToken cancellationToken)
+    {
+        await foreach (var first in reader.ReadAsync(new EventQuery { RunId = runId, Limit = 1 }, cancellationToken))
+        {
+            return first.Offset;
+        }
+
+        return long.MaxValue; // reset meanwhile: nothing to list
     }
 
     private sealed record RunFilter(string? Session, string? Model, string? Status, string? Query)
