@@ -18,6 +18,18 @@ finish() {
   exit "$code"
 }
 
+# The browser tests drive Debian's chromium headless (never a downloaded browser): install it when missing.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== install chromium (browser tests)"
+  if [ "$(id -u)" -eq 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } > "$results/chromium-install.log" 2>&1 \
+      || { cat "$results/chromium-install.log"; echo "could not install chromium"; finish 0 1 1; }
+  else
+    echo "chromium is missing and this is not root: run 'sudo apt-get install -y chromium'"; finish 0 1 1
+  fi
+fi
+
 echo "== restore"
 dotnet restore AgentLedger.slnx --nologo -v quiet || finish 0 1 1
 
@@ -70,6 +82,15 @@ else
   cat "$results/bench-ai-quick.txt"
 fi
 tail -n 1 "$results/bench-ai-quick.txt"
+
+echo "== server bench smoke (serverbench --quick: SSE subscribers get every event once, in order)"
+if dotnet bench/AgentLedger.ServerBench/bin/Release/net10.0/AgentLedger.ServerBench.dll --quick > "$results/serverbench-quick.txt" 2>&1; then
+  bench_passed=$((bench_passed + 1))
+else
+  bench_failed=$((bench_failed + 1)); code=1
+  cat "$results/serverbench-quick.txt"
+fi
+tail -n 1 "$results/serverbench-quick.txt"
 
 # dotnet test prints no total line: sum the TRX counters of every test assembly.
 counter() { # sum one attribute of <Counters> over every TRX file

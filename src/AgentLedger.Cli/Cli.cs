@@ -24,7 +24,7 @@ internal static class Cli
         {
             DemoCommand.Create(), RunsCommand.Create(), ShowCommand.Create(), StatsCommand.Create(), InfoCommand.Create(),
             TailCommand.Create(), AppendCommand.Create(), ExportCommand.Create(), ImportCommand.Create(), CopyCommand.Create(),
-            VerifyCommand.Create(), ResetCommand.Create(),
+            VerifyCommand.Create(), ResetCommand.Create(), ServeCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
