@@ -60,8 +60,8 @@ start() {
   printf '%s\n%s\n' "$dir" "$bin" > "$state_file"
   password="test-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
-  printf '%s\n' "$password" > "$dir/pwfile"
-  chmod 644 "$dir/pwfile"
+  (umask 077; printf '%s\n' "$password" > "$dir/pwfile")
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir/pwfile"; fi
   as_pg "$bin/initdb" -D "$dir/data" -U ledger --pwfile="$dir/pwfile" --auth-host=scram-sha-256 --auth-local=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   {
@@ -166,11 +166,13 @@ start_pgbouncer() {
   fi
   local exe
   exe=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-  [[ "$url" =~ ^postgresql://([^:]+):([^@]+)@([^:/]+):([0-9]+)/([^?]+) ]] || { echo "error: cannot parse $url" >&2; exit 1; }
-  local user=${BASH_REMATCH[1]} password=${BASH_REMATCH[2]} host=${BASH_REMATCH[3]} port=${BASH_REMATCH[4]} db=${BASH_REMATCH[5]}
+  [[ "$url" =~ ^postgres(ql)?://([^:]+):([^@]+)@([^:/]+):([0-9]+)/([^?]+) ]] \
+    || { echo "error: cannot parse the server URL (expected postgresql://user:password@host:port/database)" >&2; exit 1; }
+  local user=${BASH_REMATCH[2]} password=${BASH_REMATCH[3]} host=${BASH_REMATCH[4]} port=${BASH_REMATCH[5]} db=${BASH_REMATCH[6]}
   local bouncer_port
   bouncer_port=$(free_port_after "$port")
-  printf '"%s" "%s"\n' "$user" "$password" > "$dir/userlist.txt"
+  # The password file readable by its owner only (PgBouncer runs as postgres when we are root).
+  (umask 077; printf '"%s" "%s"\n' "$user" "$password" > "$dir/userlist.txt")
   cat > "$dir/pgbouncer.ini" <<INI
 [databases]
 * = host=$host port=$port
@@ -187,14 +189,19 @@ ignore_startup_parameters = extra_float_digits,search_path
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 INI
-  chmod 644 "$dir/pgbouncer.ini" "$dir/userlist.txt"
+  chmod 644 "$dir/pgbouncer.ini"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir/userlist.txt"; fi
   as_pg "$exe" -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || { cat "$dir/pgbouncer.log" >&2 2>/dev/null; exit 1; }
   local i
   for i in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$bouncer_port") 2>/dev/null && break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$bouncer_port") 2>/dev/null; then
+      echo "postgresql://$user:$password@127.0.0.1:$bouncer_port/$db"
+      return 0
+    fi
     sleep 0.1
   done
-  echo "postgresql://$user:$password@127.0.0.1:$bouncer_port/$db"
+  echo "error: PgBouncer did not accept connections on port $bouncer_port" >&2
+  exit 1
 }
 
 # For durability tests: what a power cut does to the server process (its WAL buffers and dirty pages are lost;

@@ -27,7 +27,7 @@ public sealed partial class PostgresLedger
         {
             throw Translate(Display, ex);
         }
-        catch (NpgsqlException ex) when (ex.InnerException is TimeoutException)
+        catch (NpgsqlException ex) when (IsStatementTimeout(ex))
         {
             throw TimedOut(Display, ex);
         }
@@ -78,7 +78,7 @@ public sealed partial class PostgresLedger
             {
                 throw Translate(display, ex);
             }
-            catch (NpgsqlException ex) when (ex.InnerException is TimeoutException)
+            catch (NpgsqlException ex) when (IsStatementTimeout(ex))
             {
                 throw TimedOut(display, ex);
             }
@@ -99,7 +99,7 @@ public sealed partial class PostgresLedger
             or PostgresErrorCodes.ConnectionException or PostgresErrorCodes.ConnectionDoesNotExist
             or PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection,
         // A statement that outlived the command timeout is slow, not unreachable: reported as such, not retried.
-        NpgsqlException { InnerException: TimeoutException } => false,
+        NpgsqlException npgsql when IsStatementTimeout(npgsql) => false,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or EndOfStreamException,
         _ => false,
     };
@@ -118,9 +118,17 @@ public sealed partial class PostgresLedger
         _ => new LedgerStorageException(LedgerErrorKind.Other, display, $"PostgreSQL error {ex.SqlState}: {ex.MessageText}", ex),
     };
 
+    /// <summary>
+    /// A command that outlived its timeout while the server was working on it. Npgsql reports connecting and
+    /// waiting for a pooled connection with an inner TimeoutException too: those are the server being away
+    /// (transient, retried), told apart by where the timeout struck — reading a command's response.
+    /// </summary>
+    private static bool IsStatementTimeout(NpgsqlException ex)
+        => ex.InnerException is TimeoutException timeout && timeout.Message.Contains("reading", StringComparison.OrdinalIgnoreCase);
+
     private static LedgerStorageException TimedOut(string display, NpgsqlException ex) => new(
         LedgerErrorKind.Timeout, display,
-        "a statement did not finish within the command timeout (the server is slow, or a lock is held); nothing of it was committed. "
+        "a statement did not finish within the command timeout (the server is slow, or a lock is held). "
         + "Raise it with ?command_timeout=SECONDS (0: none); batches, imports and restores have none unless ?bulk_timeout= is set", ex);
 
     private static string Describe(Exception ex) => ex switch

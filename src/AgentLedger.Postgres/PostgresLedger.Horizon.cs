@@ -71,25 +71,45 @@ public sealed partial class PostgresLedger
 
         private async Task<long> StepAsync(CancellationToken cancellationToken)
         {
-            // No connection is held while waiting: a thousand followers at a gap must not drain the pool.
-            if (_pendingHolders is { } holders)
+            var entered = _settled;
+            while (true)
             {
-                // Nothing past the gap can be passed on before they end, so wait here: a commit's NOTIFY wakes
-                // us at once; a rollback sends none, and the latest offset does not change, so look again soon.
-                var pause = TimeSpan.FromMilliseconds(2);
-                while (holders.Length > 0 && await ledger.AnyHolderAliveAsync(holders, cancellationToken).ConfigureAwait(false))
+                // No connection is held while waiting: a thousand followers at a gap must not drain the pool.
+                if (_pendingHolders is { } holders)
                 {
-                    var wakeUp = ledger._notifier.Next;
-                    await Task.WhenAny(wakeUp, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
-                    cancellationToken.ThrowIfCancellationRequested();
-                    ObjectDisposedException.ThrowIf(ledger._notifier.IsClosed, ledger);
-                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, ledger._options.FollowPollInterval.Ticks));
+                    await WaitForAsync(holders, cancellationToken).ConfigureAwait(false);
+                    _settled = Math.Max(_settled, _pendingTop);
+                    _pendingHolders = null;
                 }
 
-                _settled = Math.Max(_settled, _pendingTop);
-                _pendingHolders = null;
-            }
+                await ScanAsync(cancellationToken).ConfigureAwait(false);
 
+                // A gap right at the follower's position: returning would leave it waiting for a wake-up that a
+                // rollback (or a commit below the top, which changes no latest offset) never sends. Wait here.
+                if (_settled > entered || _pendingHolders is null)
+                {
+                    return _settled;
+                }
+            }
+        }
+
+        /// <summary>Until every one of <paramref name="holders"/> has ended: a commit's NOTIFY wakes us at once; otherwise look again soon.</summary>
+        private async Task WaitForAsync(string[] holders, CancellationToken cancellationToken)
+        {
+            var pause = TimeSpan.FromMilliseconds(2);
+            while (holders.Length > 0 && await ledger.AnyHolderAliveAsync(holders, cancellationToken).ConfigureAwait(false))
+            {
+                var wakeUp = ledger._notifier.Next;
+                await Task.WhenAny(wakeUp, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                ObjectDisposedException.ThrowIf(ledger._notifier.IsClosed, ledger);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, ledger._options.FollowPollInterval.Ticks));
+            }
+        }
+
+        /// <summary>Moves the horizon over contiguous offsets; at a gap, notes who may still fill it.</summary>
+        private async Task ScanAsync(CancellationToken cancellationToken)
+        {
             while (true)
             {
                 var (contiguous, top, lockHolders) = await ledger.ScanHorizonAsync(_settled, cancellationToken).ConfigureAwait(false);
@@ -100,16 +120,18 @@ public sealed partial class PostgresLedger
                     if (lockHolders.Length == 0)
                     {
                         _settled = top; // nobody can still commit below top: the gaps are permanent
-                        return _settled;
+                    }
+                    else
+                    {
+                        (_pendingTop, _pendingHolders) = (top, lockHolders);
                     }
 
-                    (_pendingTop, _pendingHolders) = (top, lockHolders);
-                    return _settled;
+                    return;
                 }
 
                 if (!full)
                 {
-                    return _settled;
+                    return;
                 }
             }
         }

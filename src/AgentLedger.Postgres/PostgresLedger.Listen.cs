@@ -15,7 +15,8 @@ public sealed partial class PostgresLedger
     /// <summary>Starts (once) the LISTEN connection that wakes this process's followers.</summary>
     private void EnsureListening()
     {
-        if (!_options.Notifications || _listener is not null)
+        // Behind a transaction pooler a LISTEN would not stay on one server connection: followers poll there.
+        if (!_options.Notifications || _options.TransactionPooler || _listener is not null)
         {
             return;
         }

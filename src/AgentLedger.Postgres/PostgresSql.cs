@@ -223,7 +223,8 @@ internal static class PostgresSql
                                   AND sequencename = split_part(pg_get_serial_sequence(quote_ident(current_schema()) || '.events', 'offset'), '.', 2))))
         """;
 
-    public const string LatestOffset = "SELECT COALESCE(max(\"offset\"), 0) FROM events";
+    /// <summary>bigint also over an older table's 32-bit offset (read-only, not widened).</summary>
+    public const string LatestOffset = "SELECT COALESCE(max(\"offset\"), 0)::bigint FROM events";
 
     public const string Count = "SELECT count(*) FROM events";
 
