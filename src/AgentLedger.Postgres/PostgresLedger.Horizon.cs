@@ -52,88 +52,161 @@ public sealed partial class PostgresLedger
 
     private long AppendLockLow => (long)(uint)_appendLockKey;
 
-    /// <summary>One follower's horizon: its state lives as long as the follower.</summary>
-    private sealed class SettledHorizon(PostgresLedger ledger, long start)
+    /// <summary>
+    /// The ledger object's one horizon, shared by all of its followers (it is a property of the log, not of a
+    /// reader): a thousand followers woken together cost one horizon statement, and at a gap one background
+    /// task polls the lock's holders for all of them. Nobody waits while holding the gate, so a follower that
+    /// is behind reads on while others wait at the gap.
+    /// </summary>
+    private sealed class SettledHorizon(PostgresLedger ledger) : IDisposable
     {
-        private long _settled = start;
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private long _settled;
         private long _pendingTop;
         private string[]? _pendingHolders;
+        private Task<bool>? _holdersEnded;
+        private long _tickets;
+        private long _coveredTicket;
 
-        public async ValueTask<long> NextAsync(CancellationToken cancellationToken)
+        public void Dispose() => _gate.Dispose();
+
+        /// <summary>The horizon for a follower that has passed on everything up to <paramref name="after"/>.</summary>
+        public async ValueTask<long> NextAsync(long after, CancellationToken cancellationToken)
         {
             if (ledger._options.NaiveFollow)
             {
                 return await ledger.LatestOffsetAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await ledger.WithRetryAsync((_, ct) => StepAsync(ct), cancellationToken).ConfigureAwait(false);
-        }
-
-        private async Task<long> StepAsync(CancellationToken cancellationToken)
-        {
-            var entered = _settled;
             while (true)
             {
-                // No connection is held while waiting: a thousand followers at a gap must not drain the pool.
+                var (settled, waitFor) = await ComputeAsync(cancellationToken).ConfigureAwait(false);
+                if (settled > after || waitFor is null)
+                {
+                    return settled;
+                }
+
+                // A gap right at this follower's position: returning would leave it waiting for a wake-up that a
+                // rollback (or a commit below the top, which changes no latest offset) never sends. Wait for the
+                // holders to end instead, then look again.
+                await waitFor.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<(long Settled, Task<bool>? WaitFor)> ComputeAsync(CancellationToken cancellationToken)
+        {
+            // A caller needs a scan that began after it asked (it may have been woken by a commit the one in
+            // flight cannot see): a ticket taken before the gate says which scans count.
+            var ticket = Interlocked.Increment(ref _tickets);
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
                 if (_pendingHolders is { } holders)
                 {
-                    await WaitForAsync(holders, cancellationToken).ConfigureAwait(false);
-                    _settled = Math.Max(_settled, _pendingTop);
-                    _pendingHolders = null;
+                    _holdersEnded ??= Task.Run(() => WaitForAsync(holders, ledger._closing.Token), CancellationToken.None);
+                    if (!_holdersEnded.IsCompleted)
+                    {
+                        return (_settled, _holdersEnded);
+                    }
+
+                    // Ended (true): everything up to the top is settled. A failed poll (false) settles nothing: poll again.
+                    if (await _holdersEnded.ConfigureAwait(false))
+                    {
+                        _settled = Math.Max(_settled, _pendingTop);
+                        _pendingHolders = null;
+                    }
+
+                    _holdersEnded = null;
+                    if (_pendingHolders is not null)
+                    {
+                        return (_settled, null);
+                    }
                 }
-
-                await ScanAsync(cancellationToken).ConfigureAwait(false);
-
-                // A gap right at the follower's position: returning would leave it waiting for a wake-up that a
-                // rollback (or a commit below the top, which changes no latest offset) never sends. Wait here.
-                if (_settled > entered || _pendingHolders is null)
+                else if (_coveredTicket >= ticket)
                 {
-                    return _settled;
+                    return (_settled, null);
                 }
+
+                var covers = Volatile.Read(ref _tickets);
+                await ledger.WithRetryAsync((_, ct) => ScanAsync(ct), cancellationToken).ConfigureAwait(false);
+                _coveredTicket = covers;
+                if (_pendingHolders is { } found)
+                {
+                    _holdersEnded = Task.Run(() => WaitForAsync(found, ledger._closing.Token), CancellationToken.None);
+                    return (_settled, _holdersEnded);
+                }
+
+                return (_settled, null);
+            }
+            finally
+            {
+                _gate.Release();
             }
         }
 
-        /// <summary>Until every one of <paramref name="holders"/> has ended: a commit's NOTIFY wakes us at once; otherwise look again soon.</summary>
-        private async Task WaitForAsync(string[] holders, CancellationToken cancellationToken)
+        /// <summary>
+        /// True once every one of <paramref name="holders"/> has ended: a commit's NOTIFY wakes the poll at once,
+        /// otherwise it looks again soon. False when the poll failed (the server away, the ledger closing).
+        /// No connection is held in between: waiting at a gap never drains the pool.
+        /// </summary>
+        private async Task<bool> WaitForAsync(string[] holders, CancellationToken cancellationToken)
         {
-            var pause = TimeSpan.FromMilliseconds(2);
-            while (holders.Length > 0 && await ledger.AnyHolderAliveAsync(holders, cancellationToken).ConfigureAwait(false))
+            try
             {
-                var wakeUp = ledger._notifier.Next;
-                await Task.WhenAny(wakeUp, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                ObjectDisposedException.ThrowIf(ledger._notifier.IsClosed, ledger);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, ledger._options.FollowPollInterval.Ticks));
+                var pause = TimeSpan.FromMilliseconds(2);
+                while (await ledger.AnyHolderAliveAsync(holders, cancellationToken).ConfigureAwait(false))
+                {
+                    var wakeUp = ledger._notifier.Next;
+                    await Task.WhenAny(wakeUp, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
+                    if (cancellationToken.IsCancellationRequested || ledger._notifier.IsClosed)
+                    {
+                        return false;
+                    }
+
+                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, ledger._options.FollowPollInterval.Ticks));
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or ObjectDisposedException or IOException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
+                return false;
             }
         }
 
-        /// <summary>Moves the horizon over contiguous offsets; at a gap, notes who may still fill it.</summary>
-        private async Task ScanAsync(CancellationToken cancellationToken)
+        /// <summary>
+        /// Moves the horizon over contiguous offsets; past a gap, or past the rows one statement looks at (a long
+        /// backlog, treated alike), notes who may still commit below the top.
+        /// </summary>
+        private async Task<long> ScanAsync(CancellationToken cancellationToken)
         {
-            while (true)
+            var (contiguous, top, lockHolders) = await ledger.ScanHorizonAsync(_settled, cancellationToken).ConfigureAwait(false);
+            _settled = Math.Max(_settled, contiguous);
+            if (top > _settled)
             {
-                var (contiguous, top, lockHolders) = await ledger.ScanHorizonAsync(_settled, cancellationToken).ConfigureAwait(false);
-                var full = contiguous - _settled >= HorizonRows;
-                _settled = contiguous;
-                if (top > contiguous)
+                if (lockHolders.Length == 0)
                 {
-                    if (lockHolders.Length == 0)
-                    {
-                        _settled = top; // nobody can still commit below top: the gaps are permanent
-                    }
-                    else
-                    {
-                        (_pendingTop, _pendingHolders) = (top, lockHolders);
-                    }
-
-                    return;
+                    _settled = top; // nobody can still commit below top: the gaps are permanent
                 }
-
-                if (!full)
+                else
                 {
-                    return;
+                    (_pendingTop, _pendingHolders) = (top, lockHolders);
                 }
             }
+
+            return _settled;
+        }
+    }
+
+    /// <summary>One follower's view of the shared horizon: it has passed on everything up to the last value it got.</summary>
+    private sealed class FollowerHorizon(SettledHorizon shared, long after)
+    {
+        public async ValueTask<long> NextAsync(CancellationToken cancellationToken)
+        {
+            var horizon = await shared.NextAsync(after, cancellationToken).ConfigureAwait(false);
+            after = Math.Max(after, horizon);
+            return horizon;
         }
     }
 

@@ -33,6 +33,10 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     /// <summary>Columns an older layout opened read-only lacks (read as NULL); null when the table is complete.</summary>
     private IReadOnlySet<string>? _missingColumns;
 
+    private SettledHorizon? _horizon;
+
+    private SettledHorizon Horizon => LazyInitializer.EnsureInitialized(ref _horizon, () => new SettledHorizon(this));
+
     private PostgresLedger(NpgsqlDataSource dataSource, PostgresLedgerOptions options, string display, string schema, long appendLockKey, int schemaVersion, long xidFloor)
     {
         _xidFloor = xidFloor;
@@ -154,7 +158,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     {
         ArgumentNullException.ThrowIfNull(query);
         EnsureListening();
-        return FollowLoop.RunAsync(this, query, _notifier, new SettledHorizon(this, query.After).NextAsync, cancellationToken);
+        return FollowLoop.RunAsync(this, query, _notifier, new FollowerHorizon(Horizon, query.After).NextAsync, cancellationToken);
     }
 
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
@@ -188,6 +192,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         }
 
         await _notifier.DisposeAsync().ConfigureAwait(false);
+        _horizon?.Dispose();
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
     }
