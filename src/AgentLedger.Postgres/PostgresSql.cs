@@ -55,6 +55,8 @@ internal static class PostgresSql
     /// the same new run at once wait briefly (and then the first offset kept may be the other's).
     /// </summary>
     private const string RunsTable = """
+        -- Exclusively, as every earlier AgentLedger append takes this lock: appends in flight finish first, so the back-fill misses none.
+        SELECT pg_advisory_xact_lock(hashtextextended('agentledger.append.' || current_schema(), 0));
         CREATE TABLE IF NOT EXISTS ledger_runs (run_id varchar PRIMARY KEY, first_offset bigint NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_ledger_runs_first_offset ON ledger_runs (first_offset);
         INSERT INTO ledger_runs (run_id, first_offset)
