@@ -91,6 +91,9 @@ public sealed partial class SqliteLedger
 
         public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
+        /// <summary>A text column's UTF-8 bytes, valid until the next step.</summary>
+        public ReadOnlySpan<byte> Bytes(int column) => raw.sqlite3_column_blob(_statement, column);
+
         public string? TextOrNull(int column) => IsNull(column) ? null : Text(column);
 
         public void Dispose() => _statement.Dispose();
@@ -171,7 +174,11 @@ public sealed partial class SqliteLedger
         DateTimeOffset createdAt;
         try
         {
-            createdAt = Timestamps.Parse(row.Text(EnvelopeColumns.CreatedAt));
+            // The shape AgentLedger writes is read from the bytes; a reference-written shape goes through text.
+            if (!Timestamps.TryParseStored(row.Bytes(EnvelopeColumns.CreatedAt), out createdAt))
+            {
+                createdAt = Timestamps.Parse(row.Text(EnvelopeColumns.CreatedAt));
+            }
         }
         catch (FormatException ex)
         {

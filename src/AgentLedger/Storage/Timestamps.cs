@@ -60,8 +60,29 @@ public static class Timestamps
         throw new FormatException($"'{text}' is not a created_at time (expected e.g. 2026-06-07T10:11:12.123456+00:00)");
     }
 
+    /// <summary>
+    /// Reads the time straight from a store's UTF-8 bytes when it has the shape AgentLedger writes (no string
+    /// made); false for any other shape, which <see cref="Parse"/> then reads from text.
+    /// </summary>
+    public static bool TryParseStored(ReadOnlySpan<byte> utf8, out DateTimeOffset value)
+    {
+        value = default;
+        if (utf8.Length != 32)
+        {
+            return false;
+        }
+
+        Span<char> text = stackalloc char[32];
+        for (var i = 0; i < 32; i++)
+        {
+            text[i] = (char)utf8[i]; // a non-ASCII byte can only fail the shape check below
+        }
+
+        return TryParseCanonical(text, out value);
+    }
+
     // The shape we write ourselves is by far the most common: read it without the general parser.
-    private static bool TryParseCanonical(string s, out DateTimeOffset value)
+    private static bool TryParseCanonical(ReadOnlySpan<char> s, out DateTimeOffset value)
     {
         value = default;
         if (s.Length != 32 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
@@ -87,7 +108,7 @@ public static class Timestamps
         return true;
     }
 
-    private static bool TryDigits(string s, int start, int count, out int value)
+    private static bool TryDigits(ReadOnlySpan<char> s, int start, int count, out int value)
     {
         value = 0;
         for (var i = start; i < start + count; i++)
