@@ -468,22 +468,46 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle));
     }
 
-    /// <summary>Inside the write transaction: one look-up for the whole batch, then a plain insert per new event.</summary>
+    /// <summary>
+    /// Inside the write transaction (so no other writer can store an id meanwhile): a plain insert per event, as
+    /// fast as SQLite allows for a batch of new events. The first taken id surfaces as a UNIQUE violation (only
+    /// that statement is rolled back; no offset is used up), and the rest of the batch is then looked up at once,
+    /// so a batch of duplicates costs one look-up, not one failed insert each.
+    /// </summary>
     private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, Span<AppendResult> results, SqliteTransaction transaction, CancellationToken cancellationToken)
     {
-        var stored = FindStored(batch, transaction);
+        Dictionary<string, StoredEvent>? stored = null;
         var inserted = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var e = batch[i];
-            if (stored.TryGetValue(e.Id, out var existing) || inserted.TryGetValue(e.Id, out existing))
+            if (inserted.TryGetValue(e.Id, out var existing) || (stored is not null && stored.TryGetValue(e.Id, out existing)))
             {
                 results[i] = Outcome(e, existing);
                 continue;
             }
 
-            Insert.Execute(e);
+            if (stored is null)
+            {
+                try
+                {
+                    Insert.Execute(e);
+                }
+                catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
+                {
+                    stored = FindStored(batch.Skip(i).ToList(), transaction);
+                    results[i] = Outcome(e, stored.TryGetValue(e.Id, out existing)
+                        ? existing
+                        : throw new LedgerStorageException(LedgerErrorKind.Other, Path, $"event {e.Id} was neither inserted nor found", ex));
+                    continue;
+                }
+            }
+            else
+            {
+                Insert.Execute(e);
+            }
+
             var offset = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle);
             inserted.Add(e.Id, new StoredEvent(offset, e));
             results[i] = new AppendResult(e.Id, AppendOutcome.Appended, offset);
