@@ -214,6 +214,25 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
         }
 
         report(new Measurement(System, Backend, "P6", workload.Runs, MedianUs: Measurement.Median(timings), Note: $"{workload.Runs} runs of {workload.Count} events"));
+
+        // P6p: one page of 100 runs, the newest (what a runs list shows first) and one from the middle.
+        var pages = new List<double>();
+        var middle = (long)workload.Count / 2;
+        for (var i = 0; i < 20; i++)
+        {
+            var query = i % 2 == 0 ? new RunListQuery { NewestFirst = true, Limit = 100 } : new RunListQuery { After = middle, Limit = 100 };
+            var clock = Stopwatch.StartNew();
+            var count = 0;
+            await foreach (var _ in ledger.ListRunsAsync(query))
+            {
+                count++;
+            }
+
+            pages.Add(clock.Elapsed.TotalMicroseconds);
+            Check(i % 2 == 0 ? count == Math.Min(100, workload.Runs) : count is > 0 and <= 100, "P6p pages up to 100 runs");
+        }
+
+        report(new Measurement(System, Backend, "P6p", 100, MedianUs: Measurement.Median(pages), Note: $"a page of 100 of {workload.Runs} runs (newest, and from the middle)"));
     }
 
     /// <summary>P7: the last 1,000 events, 100 times.</summary>

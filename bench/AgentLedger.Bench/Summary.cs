@@ -26,6 +26,8 @@ internal static class Summary
         [("postgres", "P8")] = "no-op",
         [("sqlite", "P9")] = "0 missed",
         [("postgres", "P9")] = "0 missed",
+        [("sqlite", "P6p")] = "< 5 ms",
+        [("postgres", "P6p")] = "< 5 ms",
         [("postgres", "H8")] = "≥ 0.80, ≥ 6× H1",
         [("postgres", "H32")] = "≥ 0.80",
     };

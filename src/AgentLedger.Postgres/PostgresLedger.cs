@@ -150,6 +150,39 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
         }
     }
 
+    public async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var indexed = Description.SchemaVersion >= 3;
+        var sql = (indexed, query.NewestFirst) switch
+        {
+            (true, false) => PostgresSql.RunsPage,
+            (true, true) => PostgresSql.RunsPageBackward,
+            (false, false) => PostgresSql.RunsPageByIndex,
+            (false, true) => PostgresSql.RunsPageByIndexBackward,
+        };
+
+        // A page is small (at most 10,000 rows): read whole, which lets a dropped connection be retried.
+        var page = await WithRetryAsync(async (_, ct) =>
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.NewestFirst ? query.Before ?? long.MaxValue : query.After });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var list = new List<RunEntry>(query.Limit);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                list.Add(new RunEntry(reader.GetString(0), reader.GetInt64(1)));
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in page)
+        {
+            yield return entry;
+        }
+    }
+
     public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(PostgresSql.LatestOffset, cancellationToken);
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(PostgresSql.Count, cancellationToken);

@@ -252,6 +252,18 @@ internal static class PostgresSql
         SELECT run_id FROM runs ORDER BY first_offset
         """;
 
+    /// <summary>A page of runs by first offset: after $1 oldest first, or before $1 newest first; $2 at most. One index range read.</summary>
+    public const string RunsPage = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset > $1 ORDER BY first_offset LIMIT $2";
+
+    public const string RunsPageBackward = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset < $1 ORDER BY first_offset DESC LIMIT $2";
+
+    /// <summary>The same page over an older layout opened read-only (no runs table): from the loose index scan.</summary>
+    public static readonly string RunsPageByIndex = ListRunsByIndex.Replace(
+        "SELECT run_id FROM runs ORDER BY first_offset", "SELECT run_id, first_offset::bigint FROM runs WHERE first_offset > $1 ORDER BY first_offset LIMIT $2", StringComparison.Ordinal);
+
+    public static readonly string RunsPageByIndexBackward = ListRunsByIndex.Replace(
+        "SELECT run_id FROM runs ORDER BY first_offset", "SELECT run_id, first_offset::bigint FROM runs WHERE first_offset < $1 ORDER BY first_offset DESC LIMIT $2", StringComparison.Ordinal);
+
     /// <summary>
     /// Wakes followers that LISTEN on the ledger's channel; sent after the appends' commits, in a transaction of
     /// its own. A notification needs a transaction id, so its commit would wait for a WAL flush: it need not

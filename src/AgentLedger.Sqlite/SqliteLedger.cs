@@ -167,6 +167,44 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
+    public async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ThrowIfDisposed();
+        var indexed = _writer is not null && await IndexRunsAsync(cancellationToken).ConfigureAwait(false);
+        var session = RentReader();
+        try
+        {
+            var command = session.Command((indexed, query.NewestFirst) switch
+            {
+                (true, false) => SqliteSql.RunsPage,
+                (true, true) => SqliteSql.RunsPageBackward,
+                (false, false) => SqliteSql.RunsPageFromLog,
+                (false, true) => SqliteSql.RunsPageFromLogBackward,
+            });
+            if (query.NewestFirst)
+            {
+                command.Parameters.AddWithValue("$before", query.Before ?? long.MaxValue);
+            }
+            else
+            {
+                command.Parameters.AddWithValue("$after", query.After);
+            }
+
+            command.Parameters.AddWithValue("$limit", query.Limit);
+            using var reader = Guard(command.ExecuteReader);
+            while (ReadNext(reader))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new RunEntry(reader.GetString(0), reader.GetInt64(1));
+            }
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+    }
+
     public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.LatestOffset, cancellationToken);
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(SqliteSql.Count, cancellationToken);

@@ -117,6 +117,16 @@ internal static class SqliteSql
     /// <summary>When the run index cannot be brought up to date (a read-only file): a scan of the (run_id, offset) index.</summary>
     public const string ListRunsFromLog = "SELECT run_id FROM events GROUP BY run_id ORDER BY MIN(\"offset\")";
 
+    /// <summary>A page of runs by first offset from the run index: one index range read, whatever the number of runs.</summary>
+    public const string RunsPage = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset > $after ORDER BY first_offset LIMIT $limit";
+
+    public const string RunsPageBackward = "SELECT run_id, first_offset FROM ledger_runs WHERE first_offset < $before ORDER BY first_offset DESC LIMIT $limit";
+
+    /// <summary>The same page without the run index (read-only, or the index busy): from the log.</summary>
+    public const string RunsPageFromLog = "SELECT run_id, MIN(\"offset\") AS first FROM events GROUP BY run_id HAVING first > $after ORDER BY first LIMIT $limit";
+
+    public const string RunsPageFromLogBackward = "SELECT run_id, MIN(\"offset\") AS first FROM events GROUP BY run_id HAVING first < $before ORDER BY first DESC LIMIT $limit";
+
     public const string Reset = """
         DELETE FROM ledger_runs;
         DELETE FROM events;

@@ -81,6 +81,61 @@ public abstract class ReadContract<TBackend> : LedgerTestBase<TBackend>
     }
 
     [Fact]
+    public async Task Runs_come_a_page_at_a_time_forwards_and_backwards_with_their_first_offsets()
+    {
+        // 23 runs whose events interleave, some appended singly and some in batches.
+        for (var round = 0; round < 3; round++)
+        {
+            await Ledger.AppendBatchAsync(Enumerable.Range(0, 23).Where(r => r % 3 == round).Select(r => TestEvents.Make($"run-{r:D2}", 0, id: $"r{r}-0")), Ct);
+        }
+
+        for (var r = 0; r < 23; r++)
+        {
+            await Ledger.AppendAsync(TestEvents.Make($"run-{r:D2}", 1, id: $"r{r}-1"), Ct);
+        }
+
+        var all = await ListRunsAsync();
+        var firsts = new Dictionary<string, long>();
+        await foreach (var e in Ledger.ReadAsync(EventQuery.All, Ct))
+        {
+            firsts.TryAdd(e.Event.RunId, e.Offset);
+        }
+
+        var forward = new List<RunEntry>();
+        for (var after = 0L; ;)
+        {
+            var page = await Ledger.ListRunsAsync(new RunListQuery { After = after, Limit = 10 }, Ct).ToListAsync(Ct);
+            Assert.True(page.Count <= 10);
+            forward.AddRange(page);
+            if (page.Count < 10)
+            {
+                break;
+            }
+
+            after = page[^1].FirstOffset;
+        }
+
+        Assert.Equal(all, forward.Select(e => e.RunId));
+        Assert.All(forward, e => Assert.Equal(firsts[e.RunId], e.FirstOffset));
+
+        var backward = new List<RunEntry>();
+        for (long? before = null; ;)
+        {
+            var page = await Ledger.ListRunsAsync(new RunListQuery { NewestFirst = true, Before = before, Limit = 7 }, Ct).ToListAsync(Ct);
+            backward.AddRange(page);
+            if (page.Count < 7)
+            {
+                break;
+            }
+
+            before = page[^1].FirstOffset;
+        }
+
+        Assert.Equal(Enumerable.Reverse(all), backward.Select(e => e.RunId));
+        Assert.Empty(await Ledger.ListRunsAsync(new RunListQuery { After = forward[^1].FirstOffset }, Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
     public async Task ListRuns_orders_runs_by_their_first_event()
     {
         foreach (var (run, id) in new[] { ("zeta", "1"), ("alpha", "2"), ("zeta", "3"), ("mid", "4"), ("alpha", "5") })

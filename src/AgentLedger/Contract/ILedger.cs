@@ -25,6 +25,31 @@ public interface ILedgerReader : ILedgerInfo
     /// <summary>The run ids, in the order of each run's first event.</summary>
     IAsyncEnumerable<string> ListRunsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of the runs, with each run's first offset (see <see cref="RunListQuery"/>). The built-in backends
+    /// read it from their run index; this default, for other implementations, walks the whole listing.
+    /// </summary>
+    async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var entries = new List<RunEntry>();
+        await foreach (var run in ListRunsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var first in ReadAsync(new EventQuery { RunId = run, Limit = 1 }, cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(new RunEntry(run, first.Offset));
+            }
+        }
+
+        var page = query.NewestFirst
+            ? entries.Where(e => query.Before is not { } before || e.FirstOffset < before).OrderByDescending(e => e.FirstOffset)
+            : entries.Where(e => e.FirstOffset > query.After).OrderBy(e => e.FirstOffset);
+        foreach (var entry in page.Take(query.Limit))
+        {
+            yield return entry;
+        }
+    }
+
     /// <summary>The largest offset stored; 0 when the ledger is empty.</summary>
     ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default);
 

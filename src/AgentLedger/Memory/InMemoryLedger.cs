@@ -73,6 +73,28 @@ public sealed class InMemoryLedger : ILedger
     public IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, CancellationToken cancellationToken = default)
         => ScanAsync(query, backward: true, cancellationToken);
 
+    public async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        RunEntry[] runs;
+        lock (_gate)
+        {
+            runs = [.. _runs.Select(r => new RunEntry(r, _byRun[r][0].Offset))];
+        }
+
+        // Runs are kept in the order of their first event, so first offsets ascend.
+        var page = query.NewestFirst
+            ? runs.Reverse().Where(e => query.Before is not { } before || e.FirstOffset < before)
+            : runs.Where(e => e.FirstOffset > query.After);
+        foreach (var entry in page.Take(query.Limit))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return entry;
+        }
+
+        await Task.CompletedTask;
+    }
+
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string[] runs;
