@@ -25,53 +25,45 @@ public sealed partial class SqliteLedger
         try
         {
             using var transaction = Guard(() => writer.BeginTransaction(deferred: false));
-            Enlist(transaction);
-            try
+            var chunk = new List<LedgerEvent>(ImportChunk);
+            long chunkChars = 0;
+            var results = new AppendResult[ImportChunk];
+            await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var chunk = new List<LedgerEvent>(ImportChunk);
-                long chunkChars = 0;
-                var results = new AppendResult[ImportChunk];
-                await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+                chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {tally.Total + chunk.Count} is null); nothing was written", nameof(events)));
+                chunkChars += e.Payload.Length;
+                if (chunk.Count == ImportChunk || chunkChars >= ImportChunkChars)
                 {
-                    chunk.Add(e ?? throw new ArgumentException($"an import must not contain null (entry {tally.Total + chunk.Count} is null); nothing was written", nameof(events)));
-                    chunkChars += e.Payload.Length;
-                    if (chunk.Count == ImportChunk || chunkChars >= ImportChunkChars)
-                    {
-                        Flush();
-                    }
-                }
-
-                Flush();
-                Guard(() =>
-                {
-                    transaction.Commit();
-                    return 0;
-                });
-
-                void Flush()
-                {
-                    if (chunk.Count == 0)
-                    {
-                        return;
-                    }
-
-                    var measurement = LedgerTelemetry.StartAppend(this, "import", chunk.Count);
-                    var span = results.AsSpan(0, chunk.Count);
-                    Guard(() =>
-                    {
-                        AppendBatchLocked(chunk, results.AsSpan(0, chunk.Count), transaction, cancellationToken);
-                        return 0;
-                    });
-                    tally.Add(span);
-                    measurement.Complete(span);
-                    chunk.Clear();
-                    chunkChars = 0;
-                    progress?.Report(tally.Total);
+                    Flush();
                 }
             }
-            finally
+
+            Flush();
+            Guard(() =>
             {
-                Enlist(null);
+                transaction.Commit();
+                return 0;
+            });
+
+            void Flush()
+            {
+                if (chunk.Count == 0)
+                {
+                    return;
+                }
+
+                var measurement = LedgerTelemetry.StartAppend(this, "import", chunk.Count);
+                var span = results.AsSpan(0, chunk.Count);
+                Guard(() =>
+                {
+                    AppendBatchLocked(chunk, results.AsSpan(0, chunk.Count), cancellationToken);
+                    return 0;
+                });
+                tally.Add(span);
+                measurement.Complete(span);
+                chunk.Clear();
+                chunkChars = 0;
+                progress?.Report(tally.Total);
             }
         }
         finally

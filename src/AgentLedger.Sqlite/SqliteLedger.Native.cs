@@ -190,6 +190,7 @@ public sealed partial class SqliteLedger
         }
         catch (FormatException ex)
         {
+            // Never replace an unreadable time with "now" (the reference did): say which row it is.
             throw new LedgerStorageException(LedgerErrorKind.InvalidData, Path, $"event at offset {offset} has an unreadable created_at: {ex.Message}", ex);
         }
 

@@ -39,37 +39,6 @@ public sealed partial class SqliteLedger
         }
     }
 
-    private StoredEvent ReadRow(SqliteDataReader reader)
-    {
-        var offset = reader.GetInt64(EnvelopeColumns.Offset);
-        DateTimeOffset createdAt;
-        try
-        {
-            createdAt = Timestamps.Parse(reader.GetString(EnvelopeColumns.CreatedAt));
-        }
-        catch (FormatException ex)
-        {
-            // Never replace an unreadable time with "now" (the reference did): say which row it is.
-            throw new LedgerStorageException(LedgerErrorKind.InvalidData, Path, $"event at offset {offset} has an unreadable created_at: {ex.Message}", ex);
-        }
-
-        return StoredRow.ToStoredEvent(
-            offset,
-            id: reader.GetString(EnvelopeColumns.Id),
-            runId: reader.GetString(EnvelopeColumns.RunId),
-            turn: Int32At(reader, EnvelopeColumns.Turn, offset, "turn"),
-            kind: reader.GetString(EnvelopeColumns.Kind),
-            actor: reader.GetString(EnvelopeColumns.Actor),
-            payload: reader.GetString(EnvelopeColumns.Payload),
-            createdAt: createdAt,
-            schemaVersion: reader.IsDBNull(EnvelopeColumns.SchemaVersion) ? 1 : Int32At(reader, EnvelopeColumns.SchemaVersion, offset, "schema_version"),
-            sessionId: reader.IsDBNull(EnvelopeColumns.SessionId) ? null : reader.GetString(EnvelopeColumns.SessionId),
-            modelProfile: reader.IsDBNull(EnvelopeColumns.ModelProfile) ? null : reader.GetString(EnvelopeColumns.ModelProfile),
-            modelId: reader.IsDBNull(EnvelopeColumns.ModelId) ? null : reader.GetString(EnvelopeColumns.ModelId));
-    }
-
-    private int Int32At(SqliteDataReader reader, int ordinal, long offset, string column) => Int32At(reader.GetInt64(ordinal), offset, column);
-
     // A foreign writer may have stored any integer: say which row instead of an OverflowException.
     private int Int32At(long value, long offset, string column)
     {
@@ -144,19 +113,6 @@ public sealed partial class SqliteLedger
         _ => new(LedgerErrorKind.Other, path, $"SQLite error {ex.SqliteErrorCode}: {ex.Message}", ex),
     };
 
-    /// <summary>A prepared command with its parameters, reused for every append on the writer connection.</summary>
-    private sealed record BoundCommand(SqliteCommand Command, EventParameters Parameters)
-    {
-        public static BoundCommand Prepare(SqliteConnection connection, string sql, bool idOnly = false)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            var parameters = idOnly ? EventParameters.AddIdTo(command) : EventParameters.AddTo(command);
-            command.Prepare();
-            return new BoundCommand(command, parameters);
-        }
-    }
-
     /// <summary>The envelope's parameters on a command, bound without re-creating them.</summary>
     private sealed class EventParameters
     {
@@ -164,15 +120,10 @@ public sealed partial class SqliteLedger
 
         private EventParameters(SqliteParameter[] parameters) => _p = parameters;
 
-        public static EventParameters AddIdTo(SqliteCommand command)
-            => new([command.Parameters.Add("$id", SqliteType.Text)]);
-
         public static EventParameters AddTo(SqliteCommand command)
             => new([.. EnvelopeColumns.Envelope.Select(column => command.Parameters.Add(SqliteSql.Parameter(column), TypeOf(column)))]);
 
         private static SqliteType TypeOf(string column) => column is "turn" or "schema_version" ? SqliteType.Integer : SqliteType.Text;
-
-        public void BindId(string id) => _p[0].Value = id;
 
         // Parameter i binds column i + 1 of EnvelopeColumns (the offset is not bound).
         public void Bind(LedgerEvent e)

@@ -20,7 +20,8 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     private readonly string _columns;
     private readonly string? _deleteOnDispose;
     private NativeInsert? _insert;
-    private BoundCommand? _selectById;
+    private NativeStatement? _selectById;
+    private NativeStatement? _selectByIds;
     private SqliteConnection? _probe;
     private bool _disposed;
 
@@ -107,16 +108,8 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             Guard(() =>
             {
                 using var transaction = writer.BeginTransaction(deferred: false);
-                try
-                {
-                    Enlist(transaction);
-                    AppendBatchLocked(batch, results, transaction, cancellationToken);
-                    transaction.Commit();
-                }
-                finally
-                {
-                    Enlist(null);
-                }
+                AppendBatchLocked(batch, results, cancellationToken);
+                transaction.Commit();
 
                 return 0;
             });
@@ -266,7 +259,8 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             DisposeReaders();
             _probe?.Dispose();
             _insert?.Dispose();
-            _selectById?.Command.Dispose();
+            _selectById?.Dispose();
+            _selectByIds?.Dispose();
             if (_writer is not null)
             {
                 await _writer.DisposeAsync().ConfigureAwait(false);
@@ -480,12 +474,10 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     private NativeInsert Insert => _insert ??= new NativeInsert(_writer!);
 
-    private BoundCommand SelectById => _selectById ??= BoundCommand.Prepare(_writer!, SqliteSql.SelectById(_columns), idOnly: true);
+    // The writer's statements run through SQLitePCLRaw, inside whatever transaction the connection has open.
+    private NativeStatement SelectById => _selectById ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectById(_columns));
 
-    private void Enlist(SqliteTransaction? transaction)
-    {
-        SelectById.Command.Transaction = transaction;
-    }
+    private NativeStatement SelectByIds => _selectByIds ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectByIds(_columns));
 
     /// <summary>
     /// A single append is one plain INSERT, as fast as SQLite allows; a stored id surfaces as a UNIQUE
@@ -512,7 +504,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     /// that statement is rolled back; no offset is used up), and the rest of the batch is then looked up at once,
     /// so a batch of duplicates costs one look-up, not one failed insert each.
     /// </summary>
-    private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, Span<AppendResult> results, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private void AppendBatchLocked(IReadOnlyList<LedgerEvent> batch, Span<AppendResult> results, CancellationToken cancellationToken)
     {
         Dictionary<string, StoredEvent>? stored = null;
         var inserted = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
@@ -534,7 +526,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 }
                 catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteErrorCodes.UniqueConstraint)
                 {
-                    stored = FindStored(batch.Skip(i).ToList(), transaction);
+                    stored = FindStored(batch.Skip(i).ToList());
                     results[i] = Outcome(e, stored.TryGetValue(e.Id, out existing)
                         ? existing
                         : throw new LedgerStorageException(LedgerErrorKind.Other, Path, $"event {e.Id} was neither inserted nor found", ex));
@@ -552,18 +544,21 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    private Dictionary<string, StoredEvent> FindStored(IReadOnlyList<LedgerEvent> batch, SqliteTransaction transaction)
+    private Dictionary<string, StoredEvent> FindStored(IReadOnlyList<LedgerEvent> batch)
     {
-        using var command = _writer!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = SqliteSql.SelectByIds(_columns);
-        command.Parameters.AddWithValue("$ids", IdsAsJsonArray(batch));
-        using var reader = command.ExecuteReader();
         var stored = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
-        while (reader.Read())
+        try
         {
-            var row = ReadRow(reader);
-            stored[row.Event.Id] = row;
+            SelectByIds.Bind("$ids", IdsAsJsonArray(batch));
+            while (SelectByIds.Step())
+            {
+                var row = ReadRow(SelectByIds);
+                stored[row.Event.Id] = row;
+            }
+        }
+        finally
+        {
+            SelectByIds.Reset();
         }
 
         return stored;
@@ -588,9 +583,15 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
     private StoredEvent? FindStored(string id)
     {
-        SelectById.Parameters.BindId(id);
-        using var reader = SelectById.Command.ExecuteReader();
-        return reader.Read() ? ReadRow(reader) : null;
+        try
+        {
+            SelectById.Bind("$id", id);
+            return SelectById.Step() ? ReadRow(SelectById) : null;
+        }
+        finally
+        {
+            SelectById.Reset();
+        }
     }
 
     private static AppendResult Outcome(LedgerEvent incoming, StoredEvent stored)
