@@ -15,23 +15,30 @@ internal static class CLimit
 
     /// <summary>One P1 trial in C, run right after its two .NET twins so all three meet the same disk and load.</summary>
     public static Task SingleAppendsAsync(SqliteTarget target, Settings settings, int trial, Action<Measurement> report)
-        => RunAsync(target, report, "p1", Text(settings.SingleAppends), Text(trial));
+        => RunAsync(report, "p1", Folder(target), Text(settings.SingleAppends), Text(trial));
 
     /// <summary>P2 in C, then P4 (trials), P5 and P7 over what it stored; run right after the .NET bulk loads.</summary>
     public static Task BulkAsync(SqliteTarget target, Workload workload, Settings settings, Action<Measurement> report)
-        => RunAsync(target, report, "bulk", Text(workload.Count), Text(workload.TurnsPerRun), Text(settings.Trials));
+        => RunAsync(report, "bulk", Folder(target), Text(workload.Count), Text(workload.TurnsPerRun), Text(settings.Trials));
 
-    private static async Task RunAsync(SqliteTarget target, Action<Measurement> report, string mode, params string[] args)
+    /// <summary>
+    /// P5 and P7 in C on a new read-only connection to the file AgentLedger just wrote and read: at every size of
+    /// the scaling run both meet the same file and the same page cache, so the ratio says what is ours.
+    /// </summary>
+    public static Task ReadsAsync(string file, Workload workload, Action<Measurement> report)
+        => RunAsync(report, "reads", file, Text(workload.Count), Text(workload.TurnsPerRun));
+
+    private static string Folder(SqliteTarget target) => Directory.CreateDirectory(Path.Combine(target.Folder, "c")).FullName;
+
+    private static async Task RunAsync(Action<Measurement> report, string mode, params string[] args)
     {
         if (Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } harness)
         {
             return;
         }
 
-        var folder = Directory.CreateDirectory(Path.Combine(target.Folder, "c")).FullName;
         var start = new ProcessStartInfo(harness) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(mode);
-        start.ArgumentList.Add(folder);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -23,6 +23,10 @@ internal sealed class LedgerPhases(BenchTarget target, Workload workload, Settin
         await ReadRunsAsync(ledger);
         await ListRunsAsync(ledger);
         await TailAsync(ledger);
+        if (target is SqliteTarget)
+        {
+            await CLimit.ReadsAsync(url, workload, report);
+        }
     }
 
     /// <summary>

@@ -5,6 +5,7 @@
  *
  *   sqlite_limit p1 DIRECTORY SINGLE_APPENDS TRIAL        one P1 trial (run right after its .NET twins)
  *   sqlite_limit bulk DIRECTORY N TURNS_PER_RUN TRIALS    P2, then P4 (TRIALS times), P5, P7 over what P2 stored
+ *   sqlite_limit reads FILE N TURNS_PER_RUN [SQL]         P5, P7 on a new read-only connection to a store (the scaling rows)
  *
  * Prints one JSON line per measurement (system "c"). Built by scripts/bench.sh, never by the tests.
  * Reads touch every column (sqlite3_column_* of all twelve, text lengths summed into a checksum) but make
@@ -164,11 +165,69 @@ static void report_median(const char *phase, long n, double us, const char *note
     printf("{\"system\":\"c\",\"backend\":\"sqlite\",\"phase\":\"%s\",\"n\":%ld,\"median_us\":%.1f,\"note\":\"%s\"}\n", phase, n, us, note);
 }
 
+/* P4 (TRIALS times), P5 and P7 over a store of N events in runs of TURNS, on connection db. */
+static void read_phases(sqlite3 *db, int n, int turns, int trials) {
+    /* P4: read all in offset order, every column touched. */
+    sqlite3_stmt *all, *by_run, *tail;
+    if (sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &all, NULL) != SQLITE_OK
+        || sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events WHERE run_id = ?1 ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &by_run, NULL) != SQLITE_OK
+        || sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events WHERE \"offset\" > ?1 ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &tail, NULL) != SQLITE_OK)
+        die(db, "prepare");
+    long long checksum = 0;
+    double start;
+    for (int trial = 0; trial < trials; trial++) {
+        start = now_s();
+        long rows = touch_all(db, all, &checksum);
+        if (rows != n) die(db, "read all: wrong count");
+        report_rate("P4", rows, now_s() - start, "libsqlite3 C API, ordered scan, every column touched, no copies");
+    }
+
+    /* P5: 1,000 runs at random, each its events in order. */
+    int runs = n / turns, lookups = 1000;
+    double *times = malloc(sizeof(double) * lookups);
+    uint64_t rng = 42;
+    for (int k = 0; k < lookups; k++) {
+        char run[16];
+        snprintf(run, sizeof run, "run-%04d", (int)(splitmix(&rng) % (uint64_t)runs));
+        start = now_s();
+        sqlite3_bind_text(by_run, 1, run, -1, SQLITE_STATIC);
+        if (touch_all(db, by_run, &checksum) != turns) die(db, "run read: wrong count");
+        times[k] = (now_s() - start) * 1e6;
+    }
+    report_median("P5", lookups, median(times, lookups), "libsqlite3 C API, one run's events, every column touched");
+
+    /* P7: the last 1,000 events, 100 times. */
+    for (int k = 0; k < 100; k++) {
+        start = now_s();
+        sqlite3_bind_int64(tail, 1, n - 1000);
+        if (touch_all(db, tail, &checksum) != 1000) die(db, "tail: wrong count");
+        times[k] = (now_s() - start) * 1e6;
+    }
+    report_median("P7", 100, median(times, 100), "libsqlite3 C API, offset > latest - 1000, every column touched");
+    fprintf(stderr, "checksum %lld\n", checksum);
+    free(times);
+    sqlite3_finalize(all);
+    sqlite3_finalize(by_run);
+    sqlite3_finalize(tail);
+}
+
 int main(int argc, char **argv) {
     int p1 = argc == 5 && strcmp(argv[1], "p1") == 0, bulk = argc == 6 && strcmp(argv[1], "bulk") == 0;
-    if (!p1 && !bulk) {
-        fprintf(stderr, "usage: sqlite_limit p1 DIRECTORY SINGLE_APPENDS TRIAL | bulk DIRECTORY N TURNS_PER_RUN TRIALS\n");
+    int reads = argc >= 5 && strcmp(argv[1], "reads") == 0;
+    if (!p1 && !bulk && !reads) {
+        fprintf(stderr, "usage: sqlite_limit p1 DIRECTORY SINGLE_APPENDS TRIAL | bulk DIRECTORY N TURNS_PER_RUN TRIALS"
+                        " | reads FILE N TURNS_PER_RUN [SQL]\n");
         return 2;
+    }
+
+    /* P5 and P7 on a new connection to a store already written (by bulk, or by AgentLedger): SQL, e.g. a pragma, first. */
+    if (reads) {
+        sqlite3 *db;
+        if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) die(db, argv[2]);
+        if (argc >= 6) exec(db, argv[5]);
+        read_phases(db, atoi(argv[3]), atoi(argv[4]), 0);
+        sqlite3_close(db);
+        return 0;
     }
     const char *dir = argv[2];
     const char *base = "The fox observes the clearing; the owl disagrees and proposes a new hypothesis "
@@ -206,47 +265,7 @@ int main(int argc, char **argv) {
     report_rate("P2", n, now_s() - start, "libsqlite3 C API, one transaction, prepared INSERT");
     sqlite3_finalize(insert);
 
-    /* P4: read all in offset order, every column touched. */
-    sqlite3_stmt *all, *by_run, *tail;
-    if (sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &all, NULL) != SQLITE_OK
-        || sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events WHERE run_id = ?1 ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &by_run, NULL) != SQLITE_OK
-        || sqlite3_prepare_v3(db, "SELECT " COLUMNS " FROM events WHERE \"offset\" > ?1 ORDER BY \"offset\"", -1, SQLITE_PREPARE_PERSISTENT, &tail, NULL) != SQLITE_OK)
-        die(db, "prepare");
-    long long checksum = 0;
-    for (int trial = 0; trial < trials; trial++) {
-        start = now_s();
-        long rows = touch_all(db, all, &checksum);
-        if (rows != n) die(db, "read all: wrong count");
-        report_rate("P4", rows, now_s() - start, "libsqlite3 C API, ordered scan, every column touched, no copies");
-    }
-
-    /* P5: 1,000 runs at random, each its events in order. */
-    int runs = n / turns, lookups = 1000;
-    double *times = malloc(sizeof(double) * lookups);
-    uint64_t rng = 42;
-    for (int k = 0; k < lookups; k++) {
-        char run[16];
-        snprintf(run, sizeof run, "run-%04d", (int)(splitmix(&rng) % (uint64_t)runs));
-        start = now_s();
-        sqlite3_bind_text(by_run, 1, run, -1, SQLITE_STATIC);
-        if (touch_all(db, by_run, &checksum) != turns) die(db, "run read: wrong count");
-        times[k] = (now_s() - start) * 1e6;
-    }
-    report_median("P5", lookups, median(times, lookups), "libsqlite3 C API, one run's events, every column touched");
-
-    /* P7: the last 1,000 events, 100 times. */
-    for (int k = 0; k < 100; k++) {
-        start = now_s();
-        sqlite3_bind_int64(tail, 1, n - 1000);
-        if (touch_all(db, tail, &checksum) != 1000) die(db, "tail: wrong count");
-        times[k] = (now_s() - start) * 1e6;
-    }
-    report_median("P7", 100, median(times, 100), "libsqlite3 C API, offset > latest - 1000, every column touched");
-    fprintf(stderr, "checksum %lld\n", checksum);
-    free(times);
-    sqlite3_finalize(all);
-    sqlite3_finalize(by_run);
-    sqlite3_finalize(tail);
+    read_phases(db, n, turns, trials);
     sqlite3_close(db);
     return 0;
 }

@@ -7,42 +7,51 @@ namespace AgentLedger.Sqlite;
 public sealed partial class SqliteLedger
 {
     /// <summary>
-    /// A statement prepared once on a reader connection and stepped through SQLitePCLRaw directly, the layer
-    /// Microsoft.Data.Sqlite itself stands on. Reads are the hot path (a whole log, a run, a tail): per row this
-    /// skips the data reader's per-call type checks and boxing, and reads each column straight from SQLite's
-    /// buffer. Errors become the same <see cref="SqliteException"/> (and so the same ledger errors).
+    /// A statement prepared once on a connection and stepped without Microsoft.Data.Sqlite's data reader: per row
+    /// this skips the reader's per-call type checks and boxing, and reads each column straight from SQLite's buffer.
+    /// The per-row and per-value calls go to <see cref="SqliteNative"/>'s direct entry points when they are available,
+    /// else through SQLitePCLRaw (the layer Microsoft.Data.Sqlite stands on). Errors become the same
+    /// <see cref="SqliteException"/> (and so the same ledger errors).
     /// </summary>
-    private sealed class NativeStatement : IDisposable
+    private sealed unsafe class NativeStatement : IDisposable
     {
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
+        private const int RecentPerColumn = 8;
+        private const int MaxRepeatedLength = 64;
 
-        private NativeStatement(sqlite3 db, sqlite3_stmt statement) => (_db, _statement) = (db, statement);
+        private readonly nint _handle;
+        private readonly bool _direct;
+        private readonly string?[]?[] _recent = new string?[]?[EnvelopeColumns.ModelId + 1];
+        private readonly int[] _nextRecent = new int[EnvelopeColumns.ModelId + 1];
 
-        public static NativeStatement Prepare(SqliteConnection connection, string sql)
+        private NativeStatement(sqlite3 db, sqlite3_stmt statement, bool direct)
+        {
+            (_db, _statement, _direct) = (db, statement, direct);
+            _handle = statement.DangerousGetHandle();
+        }
+
+        /// <param name="direct">Whether to use <see cref="SqliteNative"/> (only when it is available).</param>
+        public static NativeStatement Prepare(SqliteConnection connection, string sql, bool direct)
         {
             var db = connection.Handle!;
             var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out _);
             Check(db, rc);
-            return new NativeStatement(db, statement);
+            return new NativeStatement(db, statement, direct && SqliteNative.Available);
         }
 
-        public void Bind(string name, long value)
-        {
-            var index = raw.sqlite3_bind_parameter_index(_statement, name);
-            Check(_db, raw.sqlite3_bind_int64(_statement, index, value));
-        }
+        public void Bind(string name, long value) => BindInt64(ParameterIndex(name), value);
 
         public void Bind(string name, string value)
         {
-            var index = raw.sqlite3_bind_parameter_index(_statement, name);
+            var index = ParameterIndex(name);
             Check(_db, raw.sqlite3_bind_text(_statement, index, value));
         }
 
         /// <summary>True while there is a row; the statement is reset by <see cref="Reset"/> (also after an early stop).</summary>
         public bool Step()
         {
-            var rc = raw.sqlite3_step(_statement);
+            var rc = _direct ? SqliteNative.sqlite3_step(_handle) : raw.sqlite3_step(_statement);
             if (rc == raw.SQLITE_ROW)
             {
                 return true;
@@ -57,20 +66,44 @@ public sealed partial class SqliteLedger
             return false;
         }
 
+        // sqlite3_reset returns the last step's error again, which Step has already thrown: it is ignored here.
         public void Reset()
         {
-            raw.sqlite3_reset(_statement);
-            raw.sqlite3_clear_bindings(_statement);
+            if (_direct)
+            {
+                _ = SqliteNative.sqlite3_reset(_handle);
+                _ = SqliteNative.sqlite3_clear_bindings(_handle);
+            }
+            else
+            {
+                raw.sqlite3_reset(_statement);
+                raw.sqlite3_clear_bindings(_statement);
+            }
         }
 
         public int ParameterIndex(string name) => raw.sqlite3_bind_parameter_index(_statement, name);
 
-        public void BindInt64(int index, long value) => Check(_db, raw.sqlite3_bind_int64(_statement, index, value));
+        public void BindInt64(int index, long value)
+            => Check(_db, _direct ? SqliteNative.sqlite3_bind_int64(_handle, index, value) : raw.sqlite3_bind_int64(_statement, index, value));
 
-        public void BindNull(int index) => Check(_db, raw.sqlite3_bind_null(_statement, index));
+        public void BindNull(int index)
+            => Check(_db, _direct ? SqliteNative.sqlite3_bind_null(_handle, index) : raw.sqlite3_bind_null(_statement, index));
 
         /// <summary>UTF-8 bytes (SQLite copies them before returning).</summary>
-        public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(_db, raw.sqlite3_bind_text(_statement, index, utf8));
+        public void BindText(int index, ReadOnlySpan<byte> utf8)
+        {
+            if (!_direct)
+            {
+                Check(_db, raw.sqlite3_bind_text(_statement, index, utf8));
+                return;
+            }
+
+            // An empty span may have no address, and a null pointer would bind NULL instead of ''.
+            fixed (byte* text = utf8.IsEmpty ? "\0"u8 : utf8)
+            {
+                Check(_db, SqliteNative.sqlite3_bind_text(_handle, index, text, utf8.Length, SqliteNative.Transient));
+            }
+        }
 
         /// <summary>Steps a statement that returns no rows, then resets it (also when the step failed).</summary>
         public void Execute()
@@ -81,21 +114,95 @@ public sealed partial class SqliteLedger
             }
             finally
             {
-                raw.sqlite3_reset(_statement);
+                if (_direct)
+                {
+                    _ = SqliteNative.sqlite3_reset(_handle);
+                }
+                else
+                {
+                    raw.sqlite3_reset(_statement);
+                }
             }
         }
 
-        public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+        public long Int64(int column) => _direct ? SqliteNative.sqlite3_column_int64(_handle, column) : raw.sqlite3_column_int64(_statement, column);
 
-        public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+        public bool IsNull(int column)
+            => (_direct ? SqliteNative.sqlite3_column_type(_handle, column) : raw.sqlite3_column_type(_statement, column)) == raw.SQLITE_NULL;
 
-        public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+        public string Text(int column) => TextOrNull(column)!;
 
         /// <summary>A text column's UTF-8 bytes, valid until the next step.</summary>
-        public ReadOnlySpan<byte> Bytes(int column) => raw.sqlite3_column_blob(_statement, column);
+        public ReadOnlySpan<byte> Bytes(int column)
+        {
+            if (!_direct)
+            {
+                return raw.sqlite3_column_blob(_statement, column);
+            }
 
-        /// <summary>Null for SQL NULL, in the same one call (each call across to SQLite costs about as much as decoding the text).</summary>
-        public string? TextOrNull(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+            var text = SqliteNative.sqlite3_column_text(_handle, column);
+            return text is null ? default : new ReadOnlySpan<byte>(text, SqliteNative.sqlite3_column_bytes(_handle, column));
+        }
+
+        /// <summary>Null for SQL NULL, without asking for the column's type first (one call fewer a column).</summary>
+        public string? TextOrNull(int column)
+        {
+            if (!_direct)
+            {
+                return raw.sqlite3_column_text(_statement, column).utf8_to_string();
+            }
+
+            // column_text before column_bytes: SQLite's documented order, so the length is that of the UTF-8 text.
+            var text = SqliteNative.sqlite3_column_text(_handle, column);
+            return text is null ? null : System.Text.Encoding.UTF8.GetString(text, SqliteNative.sqlite3_column_bytes(_handle, column));
+        }
+
+        /// <summary>
+        /// <see cref="TextOrNull"/> for a column whose values repeat from row to row (a run id, a kind, an actor, a
+        /// model): a value seen among the column's last few is returned again instead of decoded into a new string.
+        /// Comparing a short ASCII value costs less than allocating it, and a long read then makes far less garbage.
+        /// </summary>
+        public string? RepeatedTextOrNull(int column)
+        {
+            if (!_direct)
+            {
+                return TextOrNull(column);
+            }
+
+            var text = SqliteNative.sqlite3_column_text(_handle, column);
+            if (text is null)
+            {
+                return null;
+            }
+
+            var bytes = new ReadOnlySpan<byte>(text, SqliteNative.sqlite3_column_bytes(_handle, column));
+            if (bytes.Length > MaxRepeatedLength)
+            {
+                return System.Text.Encoding.UTF8.GetString(bytes);
+            }
+
+            var recent = _recent[column] ??= new string?[RecentPerColumn];
+            foreach (var candidate in recent)
+            {
+                if (candidate is null)
+                {
+                    break;
+                }
+
+                // Only equal ASCII matches; anything else is decoded (and then never matches a shorter or longer value).
+                if (candidate.Length == bytes.Length && System.Text.Ascii.Equals(bytes, candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            var value = System.Text.Encoding.UTF8.GetString(bytes);
+            recent[_nextRecent[column]] = value;
+            _nextRecent[column] = (_nextRecent[column] + 1) % RecentPerColumn;
+            return value;
+        }
+
+        public long LastInsertRowId() => _direct ? SqliteNative.sqlite3_last_insert_rowid(_db.DangerousGetHandle()) : raw.sqlite3_last_insert_rowid(_db);
 
         public void Dispose() => _statement.Dispose();
 
@@ -118,9 +225,9 @@ public sealed partial class SqliteLedger
         private readonly int[] _index;
         private byte[] _buffer = new byte[1024];
 
-        public NativeInsert(SqliteConnection writer)
+        public NativeInsert(SqliteConnection writer, bool direct)
         {
-            _statement = NativeStatement.Prepare(writer, SqliteSql.Insert);
+            _statement = NativeStatement.Prepare(writer, SqliteSql.Insert, direct);
             _index = [.. EnvelopeColumns.Envelope.Select(column => _statement.ParameterIndex(SqliteSql.Parameter(column)))];
         }
 
@@ -146,6 +253,9 @@ public sealed partial class SqliteLedger
             Text(EnvelopeColumns.ModelId, e.ModelId);
             _statement.Execute();
         }
+
+        /// <summary>The offset the last successful insert on this connection was given.</summary>
+        public long LastOffset() => _statement.LastInsertRowId();
 
         public void Dispose() => _statement.Dispose();
 
@@ -197,15 +307,15 @@ public sealed partial class SqliteLedger
         return StoredRow.ToStoredEvent(
             offset,
             id: row.Text(EnvelopeColumns.Id),
-            runId: row.Text(EnvelopeColumns.RunId),
+            runId: row.RepeatedTextOrNull(EnvelopeColumns.RunId)!,
             turn: Int32At(row.Int64(EnvelopeColumns.Turn), offset, "turn"),
-            kind: row.Text(EnvelopeColumns.Kind),
-            actor: row.Text(EnvelopeColumns.Actor),
+            kind: row.RepeatedTextOrNull(EnvelopeColumns.Kind)!,
+            actor: row.RepeatedTextOrNull(EnvelopeColumns.Actor)!,
             payload: row.Text(EnvelopeColumns.Payload),
             createdAt: createdAt,
             schemaVersion: SchemaVersionOf(row, offset),
-            sessionId: row.TextOrNull(EnvelopeColumns.SessionId),
-            modelProfile: row.TextOrNull(EnvelopeColumns.ModelProfile),
-            modelId: row.TextOrNull(EnvelopeColumns.ModelId));
+            sessionId: row.RepeatedTextOrNull(EnvelopeColumns.SessionId),
+            modelProfile: row.RepeatedTextOrNull(EnvelopeColumns.ModelProfile),
+            modelId: row.RepeatedTextOrNull(EnvelopeColumns.ModelId));
     }
 }

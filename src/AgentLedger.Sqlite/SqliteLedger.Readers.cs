@@ -10,7 +10,7 @@ public sealed partial class SqliteLedger
     private readonly ConcurrentBag<ReaderSession> _idleReaders = [];
 
     /// <summary>A reader connection kept open with its prepared statements: a short read (one run, a tail) pays neither again.</summary>
-    private ReaderSession RentReader() => _idleReaders.TryTake(out var session) ? session : new ReaderSession(OpenReader());
+    private ReaderSession RentReader() => _idleReaders.TryTake(out var session) ? session : new ReaderSession(OpenReader(), _options.DirectInterop);
 
     private void ReturnReader(ReaderSession session)
     {
@@ -31,7 +31,7 @@ public sealed partial class SqliteLedger
         }
     }
 
-    private sealed class ReaderSession(SqliteConnection connection) : IDisposable
+    private sealed class ReaderSession(SqliteConnection connection, bool direct) : IDisposable
     {
         // Query shapes are few (one per combination of filters), so the cache stays small.
         private const int MaxStatements = 64;
@@ -69,7 +69,7 @@ public sealed partial class SqliteLedger
                     DisposeCommands();
                 }
 
-                statement = NativeStatement.Prepare(Connection, sql);
+                statement = NativeStatement.Prepare(Connection, sql, direct);
                 _statements[sql] = statement;
             }
 

@@ -472,12 +472,12 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         }
     }
 
-    private NativeInsert Insert => _insert ??= new NativeInsert(_writer!);
+    private NativeInsert Insert => _insert ??= new NativeInsert(_writer!, _options.DirectInterop);
 
     // The writer's statements run through SQLitePCLRaw, inside whatever transaction the connection has open.
-    private NativeStatement SelectById => _selectById ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectById(_columns));
+    private NativeStatement SelectById => _selectById ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectById(_columns), _options.DirectInterop);
 
-    private NativeStatement SelectByIds => _selectByIds ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectByIds(_columns));
+    private NativeStatement SelectByIds => _selectByIds ??= NativeStatement.Prepare(_writer!, SqliteSql.SelectByIds(_columns), _options.DirectInterop);
 
     /// <summary>
     /// A single append is one plain INSERT, as fast as SQLite allows; a stored id surfaces as a UNIQUE
@@ -495,7 +495,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 ?? throw new LedgerStorageException(LedgerErrorKind.Other, Path, $"event {ledgerEvent.Id} was neither inserted nor found; is another process resetting the ledger?", ex));
         }
 
-        return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle));
+        return new AppendResult(ledgerEvent.Id, AppendOutcome.Appended, Insert.LastOffset());
     }
 
     /// <summary>
@@ -538,7 +538,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
                 Insert.Execute(e);
             }
 
-            var offset = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer!.Handle);
+            var offset = Insert.LastOffset();
             inserted.Add(e.Id, new StoredEvent(offset, e));
             results[i] = new AppendResult(e.Id, AppendOutcome.Appended, offset);
         }

@@ -36,6 +36,9 @@ public sealed record SqliteLedgerOptions
     /// <summary>Where migrations are logged; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>Per-row calls through <see cref="SqliteNative"/> when it is available (tests turn it off to cover the SQLitePCLRaw path).</summary>
+    internal bool DirectInterop { get; init; } = true;
+
     /// <summary>These options with a URL's query options and the open options applied.</summary>
     internal SqliteLedgerOptions With(IReadOnlyDictionary<string, string> urlOptions, LedgerOpenOptions open)
     {

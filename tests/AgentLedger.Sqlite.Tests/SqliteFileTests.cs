@@ -20,6 +20,63 @@ public sealed class SqliteFileTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Rows_read_the_same_through_the_direct_entry_points_and_through_SQLitePCLRaw()
+    {
+        // The direct calls are what runs here (the bundled e_sqlite3); if the probe broke, every test would
+        // silently cover only the SQLitePCLRaw path.
+        Assert.True(SqliteNative.Available, "the direct SQLite entry points should resolve to SQLitePCLRaw's e_sqlite3");
+        var path = _files.PathOf();
+        string[] texts = ["", "plain", "naïve — ünïcödé", "emoji 🧪🦉", "tab\tnew\nline", new string('x', 100_000)];
+        var written = texts.Select((text, i) => new LedgerEvent(
+            "run-ß", i, "agent.spoke", text.Length == 0 ? "a" : text[..Math.Min(text.Length, 20)],
+            System.Text.Json.JsonSerializer.Serialize(new { text }), id: $"e{i}",
+            sessionId: i % 2 == 0 ? null : text[..Math.Min(text.Length, 30)], modelProfile: i % 3 == 0 ? null : "", modelId: i % 2 == 0 ? "m/é" : null)).ToList();
+
+        // Values that repeat from row to row are reused, not decoded again: equal lengths, one letter apart, must not be mixed up.
+        string[] actors = ["alice", "alicf", "alice", "bob", "alicf", "ALICE", "alice"];
+        written.AddRange(actors.Select((actor, i) => new LedgerEvent(
+            $"run-{i % 2}", i, i % 2 == 0 ? "agent.spoke" : "agent.spokf", actor, "{}", id: $"r{i}", modelId: i % 3 == 0 ? "m1" : "m2")));
+
+        await using (var direct = await SqliteLedger.OpenAsync(path, cancellationToken: Ct))
+        {
+            await direct.AppendBatchAsync(written.Take(3), Ct);
+            foreach (var e in written.Skip(3))
+            {
+                await direct.AppendAsync(e, Ct);
+            }
+        }
+
+        async Task<List<StoredEvent>> ReadAsync(bool directInterop)
+        {
+            await using var ledger = await SqliteLedger.OpenAsync(path, new SqliteLedgerOptions { ReadOnly = true, DirectInterop = directInterop }, Ct);
+            var events = new List<StoredEvent>();
+            await foreach (var e in ledger.ReadAsync(new EventQuery(), Ct))
+            {
+                events.Add(e);
+            }
+
+            return events;
+        }
+
+        var throughDirect = await ReadAsync(directInterop: true);
+        var throughPclRaw = await ReadAsync(directInterop: false);
+        Assert.Equal(written.Count, throughDirect.Count);
+        static object Fields(StoredEvent s) => (s.Offset, s.Event.Id, s.Event.RunId, s.Event.Turn, s.Event.Kind, s.Event.Actor, s.Event.Payload,
+            s.Event.CreatedAt, s.Event.SchemaVersion, s.Event.SessionId, s.Event.ModelProfile, s.Event.ModelId);
+        Assert.Equal(throughPclRaw.Select(Fields), throughDirect.Select(Fields));
+        for (var i = 0; i < written.Count; i++)
+        {
+            Assert.Equal(written[i].Payload, throughDirect[i].Event.Payload);
+            Assert.Equal(written[i].SessionId, throughDirect[i].Event.SessionId);
+            Assert.Equal(written[i].ModelProfile, throughDirect[i].Event.ModelProfile);
+            Assert.Equal(written[i].ModelId, throughDirect[i].Event.ModelId);
+            Assert.Equal(written[i].Actor, throughDirect[i].Event.Actor);
+            Assert.Equal(written[i].Kind, throughDirect[i].Event.Kind);
+            Assert.Equal(written[i].RunId, throughDirect[i].Event.RunId);
+        }
+    }
+
+    [Fact]
     public async Task Events_survive_the_process_and_another_process_sees_them_as_duplicates()
     {
         var path = _files.PathOf();
