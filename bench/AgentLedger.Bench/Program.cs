@@ -14,7 +14,7 @@ if (args.Length > 0 && args[0] == "child")
 var options = BenchOptions.Parse(args);
 var workload = new Workload(options.EventCount / 100, 100);
 // P2 stores all N events as one atomic batch: the same transaction shape as the raw limit (one transaction, one prepared command).
-var settings = (options.Quick ? new Settings(200, 100, 50, workload.Count) { Trials = 1, WarmUp = 10 } : new Settings(2000, 1000, 500, workload.Count)) with { Phases = options.Phases };
+var settings = (options.Quick ? new Settings(200, 100, 50, workload.Count) { Trials = 1, AppendTrials = 1, WarmUp = 10 } : new Settings(2000, 1000, 500, workload.Count)) with { Phases = options.Phases };
 var results = new List<Measurement>();
 await using var output = options.OutPath is null ? null : new StreamWriter(options.OutPath, append: true);
 void Report(Measurement m)

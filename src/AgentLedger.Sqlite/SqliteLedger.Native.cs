@@ -240,13 +240,8 @@ public sealed partial class SqliteLedger
             Text(EnvelopeColumns.Kind, e.Kind);
             Text(EnvelopeColumns.Actor, e.Actor);
             Text(EnvelopeColumns.Payload, e.Payload);
-            Span<byte> time = stackalloc byte[40];
-            if (!e.CreatedAt.UtcDateTime.TryFormat(time, out var written, Timestamps.StoredFormat, System.Globalization.CultureInfo.InvariantCulture))
-            {
-                throw new InvalidOperationException("a time did not fit its buffer");
-            }
-
-            _statement.BindText(_index[EnvelopeColumns.CreatedAt - 1], time[..written]);
+            Span<byte> time = stackalloc byte[Timestamps.StoredLength];
+            _statement.BindText(_index[EnvelopeColumns.CreatedAt - 1], time[..Timestamps.FormatStored(e.CreatedAt, time)]);
             _statement.BindInt64(_index[EnvelopeColumns.SchemaVersion - 1], e.SchemaVersion);
             Text(EnvelopeColumns.SessionId, e.SessionId);
             Text(EnvelopeColumns.ModelProfile, e.ModelProfile);

@@ -31,6 +31,26 @@ public sealed class TimestampsTests
         Assert.Equal(TimeSpan.Zero, parsed.Offset);
     }
 
+    [Fact]
+    public void FormatStored_writes_the_bytes_Format_writes_and_TryParseStored_reads_them_back()
+    {
+        var random = new Random(7);
+        var times = new List<DateTimeOffset> { DateTimeOffset.MinValue, DateTimeOffset.MaxValue, new(2026, 2, 28, 23, 59, 59, TimeSpan.FromHours(-5)) };
+        times.AddRange(Enumerable.Range(0, 2_000).Select(_ => new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero)
+            .ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60)))));
+        Span<byte> utf8 = stackalloc byte[Timestamps.StoredLength];
+        foreach (var time in times)
+        {
+            var written = Timestamps.FormatStored(time, utf8);
+
+            Assert.Equal(Timestamps.Format(time), System.Text.Encoding.UTF8.GetString(utf8[..written]));
+            Assert.True(Timestamps.TryParseStored(utf8[..written], out var parsed));
+            Assert.Equal(Timestamps.ToStoredPrecision(time), parsed);
+        }
+
+        Assert.Throws<ArgumentException>(() => Timestamps.FormatStored(DateTimeOffset.UnixEpoch, new byte[31]));
+    }
+
     [Theory]
     [InlineData("yesterday")]
     [InlineData("2026-13-07T10:11:12.123456+00:00")]
