@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -9,12 +10,27 @@ internal static class RunEndpoints
 {
     public const int MaxPage = 500;
 
+    // A request's work is bounded, whatever the filters and however many runs the ledger holds. An unfiltered
+    // page folds (reads every event of) at most `limit` runs; but a filter that few runs match would otherwise
+    // fold its way back through the whole ledger in one request (100,000 runs: all 10M events read and parsed,
+    // a store connection held throughout), and any client of the API could ask for that again and again. So a
+    // request folds at most MaxFolded runs (twice the largest page: an unfiltered page is never cut short) and
+    // looks at at most MaxExamined index entries (the run-id search needs no fold, only the entry), then returns
+    // the page so far, possibly short or empty, with next_before (next_after) at the last run it looked at; the
+    // client asks again from there. A short page with a cursor means "looked this far, more may match further
+    // back"; only a null cursor means the end.
+    internal const int MaxFolded = 1_000;
+    internal const int MaxExamined = 10_000;
+
+    /// <summary>The largest run-index page one read asks for.</summary>
+    internal const int MaxIndexPage = 1_000;
+
     public static void Map(RouteGroupBuilder api, ServedLedger served)
     {
-        api.MapGet("/runs", (HttpContext http, int? limit, long? before, string? session, string? model, string? status, string? q, CancellationToken cancellationToken)
-                => ListAsync(served.Reader(http), new RunFilter(session, model, status, q), limit ?? 50, before, cancellationToken))
+        api.MapGet("/runs", (HttpContext http, int? limit, long? before, long? after, string? session, string? model, string? status, string? q, CancellationToken cancellationToken)
+                => ListAsync(served.Reader(http), new RunFilter(session, model, status, q), limit ?? 50, before, after, cancellationToken))
             .WithName("ListRuns")
-            .WithSummary("Runs, newest first (by their first event), each with its summary; page with before=next_before.")
+            .WithSummary("Runs, newest first (by their first event), each with its summary; page with before=next_before (or oldest first with after=, then after=next_after).")
             .Produces(200, contentType: ApiJson.ContentType);
 
         api.MapGet("/runs/{runId}", async (HttpContext http, string runId, CancellationToken cancellationToken) =>
@@ -30,7 +46,7 @@ internal static class RunEndpoints
             .Produces(200, contentType: ApiJson.ContentType);
     }
 
-    private static async Task<IResult> ListAsync(ILedgerReader reader, RunFilter filter, int limit, long? before, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(ILedgerReader reader, RunFilter filter, int limit, long? before, long? after, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > MaxPage)
         {
@@ -42,38 +58,48 @@ internal static class RunEndpoints
             return ApiProblems.Parameter("status", "must be running or finished");
         }
 
-        var runIds = new List<string>();
-        await foreach (var run in reader.ListRunsAsync(cancellationToken))
+        if (before is <= 0)
         {
-            runIds.Add(run);
+            return ApiProblems.Parameter("before", "must be positive");
         }
 
-        // Newest first by first event; a page ends at the run before which the next page starts. Runs of
-        // earlier pages are skipped by their first offset (one indexed row each), not by folding them again;
-        // only the runs of this page are folded. next_before is null when no run is left (a next page may
-        // still come back empty when the filters match none of the rest).
-        var page = new List<RunSummary>(Math.Min(limit, runIds.Count));
-        var more = false;
-        for (var i = runIds.Count - 1; i >= 0; i--)
+        if (after is < 0)
         {
-            if (filter.Query is { Length: > 0 } query && !runIds[i].Contains(query, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
+            return ApiProblems.Parameter("after", "must not be negative");
+        }
 
-            if (before is { } b && await FirstOffsetAsync(reader, runIds[i], cancellationToken) >= b)
-            {
-                continue;
-            }
+        if (before is not null && after is not null)
+        {
+            return ApiProblems.Parameter("after", "give before (newest first) or after (oldest first), not both");
+        }
 
-            if (page.Count == limit)
+        // The run index, a page at a time, from the cursor on; only the runs that fill the page are folded. The
+        // loop stops only while holding an entry it will not use, so the cursor is null exactly when no run is
+        // left. With filters, that run may not match: a filtered listing can end with an empty page.
+        var newestFirst = after is null;
+        var page = new List<RunSummary>(limit);
+        var examined = 0;
+        var folded = 0;
+        long? last = null;
+        var more = false;
+        await foreach (var entry in IndexAsync(reader, newestFirst, before, after ?? 0, limit + 1, cancellationToken))
+        {
+            if (page.Count == limit || examined == MaxExamined || folded == MaxFolded)
             {
                 more = true;
                 break;
             }
 
-            var summary = await RunSummary.SummarizeAsync(reader, runIds[i], cancellationToken);
-            if (filter.Matches(summary))
+            examined++;
+            last = entry.FirstOffset;
+            if (!filter.MatchesId(entry.RunId))
+            {
+                continue;
+            }
+
+            folded++;
+            var summary = await RunSummary.SummarizeAsync(reader, entry.RunId, cancellationToken);
+            if (summary.EventCount > 0 && filter.Matches(summary)) // no events: reset since the index was read
             {
                 page.Add(summary);
             }
@@ -89,23 +115,45 @@ internal static class RunEndpoints
             }
 
             w.WriteEndArray();
-            ApiJson.NullableNumber(w, "next_before", more ? page[^1].FirstOffset : null);
+            ApiJson.NullableNumber(w, newestFirst ? "next_before" : "next_after", more ? last : null);
             w.WriteEndObject();
         });
     }
 
-    private static async Task<long> FirstOffsetAsync(ILedgerReader reader, string runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run index from a cursor on, read <paramref name="pageSize"/> entries at a time (doubling up to
+    /// <see cref="MaxIndexPage"/> while a filter keeps asking for more). Each index page is read whole before
+    /// its runs are folded, so no index read stays open while the runs are.
+    /// </summary>
+    private static async IAsyncEnumerable<RunEntry> IndexAsync(
+        ILedgerReader reader, bool newestFirst, long? before, long after, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var first in reader.ReadAsync(new EventQuery { RunId = runId, Limit = 1 }, cancellationToken))
+        while (true)
         {
-            return first.Offset;
-        }
+            var query = newestFirst
+                ? new RunListQuery { NewestFirst = true, Before = before, Limit = pageSize }
+                : new RunListQuery { After = after, Limit = pageSize };
+            var entries = await reader.ListRunsAsync(query, cancellationToken).ToListAsync(cancellationToken);
+            foreach (var entry in entries)
+            {
+                yield return entry;
+            }
 
-        return long.MaxValue; // reset meanwhile: nothing to list
+            if (entries.Count < pageSize)
+            {
+                yield break;
+            }
+
+            before = after = entries[^1].FirstOffset;
+            pageSize = Math.Min(pageSize * 2, MaxIndexPage);
+        }
     }
 
     private sealed record RunFilter(string? Session, string? Model, string? Status, string? Query)
     {
+        /// <summary>The run-id search: decided from the index entry alone, before any fold.</summary>
+        public bool MatchesId(string runId) => Query is not { Length: > 0 } query || runId.Contains(query, StringComparison.OrdinalIgnoreCase);
+
         public bool Matches(RunSummary s)
             => (Session is null || s.SessionId == Session)
             && (Status is null || s.Status == Status)

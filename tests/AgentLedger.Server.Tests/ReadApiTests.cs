@@ -153,6 +153,9 @@ public sealed class ReadApiTests
     [InlineData("api/events?limit=0", "limit")]
     [InlineData("api/runs?limit=100000", "limit")]
     [InlineData("api/runs?status=lost", "status")]
+    [InlineData("api/runs?before=0", "before")]
+    [InlineData("api/runs?after=-1", "after")]
+    [InlineData("api/runs?before=9&after=1", "after")]
     [InlineData("api/runs/a/events?before=0", "before")]
     public async Task A_bad_parameter_is_a_400_problem_naming_it(string path, string parameter)
     {

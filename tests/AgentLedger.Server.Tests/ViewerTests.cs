@@ -65,6 +65,41 @@ public sealed class ViewerTests(BrowserFixture browser, DemoLedger demo) : IClas
     }
 
     [Fact]
+    public async Task Load_more_pages_back_through_the_runs_newest_first_until_none_is_left()
+    {
+        await using var server = await LedgerServer.StartAsync();
+        await server.Ledger.AppendBatchAsync(Enumerable.Range(0, 105).Select(i => TestData.Started($"run-{i:000}", "fox")), Ct);
+        await using var viewer = await ViewerPage.OpenAsync(browser, server.BaseAddress);
+        var rows = viewer.Page.Locator("#runs-table tbody tr[data-run]");
+        await rows.Nth(99).WaitForAsync();
+        Assert.Equal(100, await rows.CountAsync()); // the viewer's page
+
+        var more = viewer.Page.Locator("button.more");
+        await more.ClickAsync();
+        await rows.Nth(104).WaitForAsync();
+
+        var shown = await viewer.Page.EvalOnSelectorAllAsync<string[]>("#runs-table tbody tr[data-run]", "rows => rows.map(r => r.dataset.run)");
+        Assert.Equal(Enumerable.Range(0, 105).Reverse().Select(i => $"run-{i:000}"), shown);
+        Assert.True(await more.IsHiddenAsync());
+        Assert.Empty(viewer.Errors);
+    }
+
+    [Fact]
+    public async Task A_filter_matching_only_an_old_run_looks_back_past_what_one_request_may_fold()
+    {
+        await using var server = await LedgerServer.StartAsync();
+        await server.Ledger.AppendBatchAsync(TestData.Run("old-finished"), Ct);
+        await server.Ledger.AppendBatchAsync(Enumerable.Range(0, RunEndpoints.MaxFolded + 5).Select(i => TestData.Started($"busy-{i:0000}", "fox")), Ct);
+
+        await using var viewer = await ViewerPage.OpenAsync(browser, server.BaseAddress, "/runs?status=finished");
+
+        await viewer.Page.Locator("#runs-table tbody tr[data-run='old-finished']").WaitForAsync();
+        Assert.Equal(1, await viewer.Page.Locator("#runs-table tbody tr[data-run]").CountAsync());
+        Assert.True(await viewer.Page.Locator("button.more").IsHiddenAsync());
+        Assert.Empty(viewer.Errors);
+    }
+
+    [Fact]
     public async Task The_run_page_filters_by_actor_and_kind()
     {
         await using var server = await LedgerServer.StartAsync(file: demo.Copy());

@@ -94,6 +94,24 @@ public sealed class LedgerBuilderTests
         Assert.Contains("acme://***", health.Entries["agentledger"].Description, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_hosted_ledger_hands_a_run_page_to_its_backend_instead_of_listing_every_run()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddAgentLedger(o => o.Url = "acme://store").UseThirdParty(new ThirdPartyProvider { PagesOnly = true });
+        await using var provider = services.BuildServiceProvider();
+        foreach (var run in new[] { "a", "b", "c" })
+        {
+            await provider.GetRequiredService<ILedgerWriter>().AppendAsync(new LedgerEvent(run, 0, "agent.spoke", "fox", "{}"), Ct);
+        }
+
+        var reader = provider.GetRequiredService<ILedgerReader>();
+        Assert.Equal(
+            [new RunEntry("c", 3), new RunEntry("b", 2)],
+            await reader.ListRunsAsync(new RunListQuery { NewestFirst = true, Limit = 2 }, Ct).ToListAsync(Ct));
+        Assert.Equal([new RunEntry("c", 3)], await reader.ListRunsAsync(new RunListQuery { After = 2 }, Ct).ToListAsync(Ct));
+    }
+
     [Theory]
     [InlineData(-1L, null, null)]
     [InlineData(0L, -1L, null)]
@@ -106,6 +124,9 @@ public sealed class LedgerBuilderTests
     {
         public bool Fails { get; init; }
 
+        /// <summary>A store whose run pages are its own and whose whole run listing must not be read.</summary>
+        public bool PagesOnly { get; init; }
+
         public string Name => "acme";
 
         public string AcceptedForms => "'acme://name'";
@@ -117,7 +138,42 @@ public sealed class LedgerBuilderTests
         public ValueTask<ILedger> OpenAsync(string url, LedgerOpenOptions options, CancellationToken cancellationToken = default)
             => Fails
                 ? throw new LedgerStorageException(LedgerErrorKind.Unavailable, Describe(url), "the acme store is down")
-                : ValueTask.FromResult<ILedger>(new InMemoryLedger());
+                : ValueTask.FromResult<ILedger>(PagesOnly ? new PagesOnlyLedger(new InMemoryLedger()) : new InMemoryLedger());
+    }
+
+    /// <summary>Every member passed on, but the whole run listing refused: a caller that wants a page must ask for a page.</summary>
+    private sealed class PagesOnlyLedger(InMemoryLedger inner) : ILedger
+    {
+        public LedgerDescription Description => inner.Description;
+
+        public IAsyncEnumerable<StoredEvent> ReadAsync(EventQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> ReadBackwardAsync(EventQuery query, CancellationToken cancellationToken = default) => inner.ReadBackwardAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<string> ListRunsAsync(CancellationToken cancellationToken = default)
+            => throw new InvalidOperationException("the whole run listing was read where a page was asked for");
+
+        public IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, CancellationToken cancellationToken = default) => inner.ListRunsAsync(query, cancellationToken);
+
+        public ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default) => inner.LatestOffsetAsync(cancellationToken);
+
+        public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default) => inner.FollowAsync(query, cancellationToken);
+
+        public ValueTask<AppendResult> AppendAsync(LedgerEvent ledgerEvent, CancellationToken cancellationToken = default) => inner.AppendAsync(ledgerEvent, cancellationToken);
+
+        public ValueTask<IReadOnlyList<AppendResult>> AppendBatchAsync(IEnumerable<LedgerEvent> events, CancellationToken cancellationToken = default) => inner.AppendBatchAsync(events, cancellationToken);
+
+        public ValueTask<ImportResult> ImportAsync(IAsyncEnumerable<LedgerEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+            => inner.ImportAsync(events, progress, cancellationToken);
+
+        public ValueTask<long> RestoreAsync(IAsyncEnumerable<StoredEvent> events, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+            => inner.RestoreAsync(events, progress, cancellationToken);
+
+        public ValueTask ResetAsync(CancellationToken cancellationToken = default) => inner.ResetAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
 

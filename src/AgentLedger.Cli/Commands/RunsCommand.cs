@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Spectre.Console;
 
 namespace AgentLedger.Cli.Commands;
@@ -11,14 +12,20 @@ internal static class RunsCommand
     private static readonly Option<string?> Status = new("--status") { Description = "running or finished" };
     private static readonly Option<int> Limit = new("--limit") { Description = "At most this many runs (newest first)", DefaultValueFactory = _ => 20 };
     private static readonly Option<bool> Oldest = new("--oldest-first") { Description = "List in first-seen order instead of newest first" };
+    private static readonly Option<long?> Before = new("--before") { Description = "Only runs whose first event is before this offset (newest first): the next page, from the footer" };
+    private static readonly Option<long?> After = new("--after") { Description = "Only runs whose first event is after this offset (oldest first): the next page, from the footer" };
+
+    /// <summary>The largest run-index page one read asks for (the contract's limit).</summary>
+    private const int MaxIndexPage = 10_000;
 
     public static Command Create()
     {
         Status.AcceptOnlyFromAmong("running", "finished");
         var command = new Command("runs", "List runs, newest first (by their first event), with their summaries.\n\n"
-            + "Examples:\n  agentledger runs\n  agentledger runs --status finished --model openai/gpt-4o-mini --limit 5\n  agentledger runs --json")
+            + "Examples:\n  agentledger runs\n  agentledger runs --status finished --model openai/gpt-4o-mini --limit 5\n"
+            + "  agentledger runs --before 5120          (the next page, as the footer says)\n  agentledger runs --json")
         {
-            Session, Model, Status, Limit, Oldest,
+            Session, Model, Status, Limit, Oldest, Before, After,
         };
         CommandAction.Set(command, RunAsync);
         return command;
@@ -32,36 +39,51 @@ internal static class RunsCommand
             throw new UsageException("--limit must be 1 or more");
         }
 
+        var before = context.Get(Before);
+        var after = context.Get(After);
+        if (before is < 1)
+        {
+            throw new UsageException("--before must be 1 or more");
+        }
+
+        if (after is < 0)
+        {
+            throw new UsageException("--after must be 0 or more");
+        }
+
+        if (before is not null && (after is not null || context.Get(Oldest)))
+        {
+            throw new UsageException("--before lists newest first: give it without --after and --oldest-first");
+        }
+
+        var oldestFirst = context.Get(Oldest) || after is not null;
         await using var ledger = await context.OpenForReadingAsync(cancellationToken);
 
-        // Run ids come from the backend's run index; each summary folds one run through the (run_id, offset) index.
-        var runIds = new List<string>();
-        await foreach (var run in ledger.ListRunsAsync(cancellationToken))
-        {
-            runIds.Add(run);
-        }
-
-        if (!context.Get(Oldest))
-        {
-            runIds.Reverse();
-        }
-
+        // Pages of the run index from the cursor on; each summary folds one run through the (run_id, offset)
+        // index, and only runs up to the page's end are folded. A filter that few runs match reads on until it
+        // has --limit of them or no run is left: the command answers one person's question (Ctrl-C ends it),
+        // unlike the server, which bounds each request because every client shares it. The loop stops only while
+        // holding a run it will not show, so "next page" is printed exactly when a run is left.
         var summaries = new List<RunSummary>();
-        foreach (var runId in runIds)
+        var more = false;
+        await foreach (var entry in IndexAsync(ledger, oldestFirst, before, after ?? 0, Math.Min(limit + 1, MaxIndexPage), cancellationToken))
         {
-            var summary = await RunSummary.SummarizeAsync(ledger, runId, cancellationToken);
-            if (Matches(summary, context.Get(Session), context.Get(Model), context.Get(Status)))
+            if (summaries.Count == limit)
+            {
+                more = true;
+                break;
+            }
+
+            var summary = await RunSummary.SummarizeAsync(ledger, entry.RunId, cancellationToken);
+            if (summary.EventCount > 0 && Matches(summary, context.Get(Session), context.Get(Model), context.Get(Status)))
             {
                 summaries.Add(summary);
-                if (summaries.Count == limit)
-                {
-                    break;
-                }
             }
         }
 
         if (context.Json)
         {
+            // An array, as before: the next page starts at the last run's first_offset (an empty array is the end).
             Render.WriteJson(summaries.Select(Render.SummaryJson));
             return Cli.Ok;
         }
@@ -82,8 +104,37 @@ internal static class RunsCommand
         }
 
         context.Out.Write(table);
-        context.Out.WriteLine($"{summaries.Count} run(s), {(context.Get(Oldest) ? "oldest" : "newest")} first");
+        var next = more ? $"; next page: {(oldestFirst ? "--after" : "--before")} {summaries[^1].FirstOffset.ToString(CultureInfo.InvariantCulture)}" : "";
+        context.Out.WriteLine($"{summaries.Count} run(s), {(oldestFirst ? "oldest" : "newest")} first{next}");
         return Cli.Ok;
+    }
+
+    /// <summary>
+    /// The run index from a cursor on, <paramref name="pageSize"/> entries a read (doubling up to
+    /// <see cref="MaxIndexPage"/> while filters keep asking); each index page is read whole before its runs are folded.
+    /// </summary>
+    private static async IAsyncEnumerable<RunEntry> IndexAsync(
+        ILedgerReader ledger, bool oldestFirst, long? before, long after, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var query = oldestFirst
+                ? new RunListQuery { After = after, Limit = pageSize }
+                : new RunListQuery { NewestFirst = true, Before = before, Limit = pageSize };
+            var entries = await ledger.ListRunsAsync(query, cancellationToken).ToListAsync(cancellationToken);
+            foreach (var entry in entries)
+            {
+                yield return entry;
+            }
+
+            if (entries.Count < pageSize)
+            {
+                yield break;
+            }
+
+            before = after = entries[^1].FirstOffset;
+            pageSize = Math.Min(pageSize * 2, MaxIndexPage);
+        }
     }
 
     private static bool Matches(RunSummary s, string? session, string? model, string? status)

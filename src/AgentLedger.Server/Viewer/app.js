@@ -264,10 +264,23 @@
     const filters = { q: params.get('q') || '', session: params.get('session') || '', model: params.get('model') || '', status: params.get('status') || '' };
     const query = new URLSearchParams({ limit: '100' });
     for (const [k, v] of Object.entries(filters)) if (v) query.set(k, v);
-    const [info, page] = await Promise.all([api('info'), api('runs?' + query)]);
-    const runs = new Map(page.runs.map(r => [r.run_id, r]));
+    const runs = new Map();
+    let next = null;
+    // The server looks through a bounded number of runs per request, so a filtered page can come back short,
+    // even empty, with a cursor: ask again from it (at most five requests a click) until a run turns up or
+    // no run is left (next_before null).
+    const load = async before => {
+      for (let tries = 0; tries < 5; tries++) {
+        const p = await api('runs?' + new URLSearchParams({ ...Object.fromEntries(query), ...(before === null ? {} : { before: String(before) }) }));
+        p.runs.forEach(r => runs.set(r.run_id, r));
+        before = next = p.next_before;
+        if (p.runs.length > 0 || next === null) return;
+      }
+    };
+    const [info] = await Promise.all([api('info'), load(null)]);
     const allModels = new Set(); const allSessions = new Set();
-    for (const r of page.runs) { r.models.forEach(m => allModels.add(m)); if (r.session_id) allSessions.add(r.session_id); }
+    for (const r of runs.values()) { r.models.forEach(m => allModels.add(m)); if (r.session_id) allSessions.add(r.session_id); }
+    const filtered = Object.values(filters).some(v => v);
 
     const go = changes => { location.hash = link(['runs'], Object.fromEntries(Object.entries({ ...filters, ...changes }).filter(([, v]) => v))); };
     const select = (name, label, values) => h('label', {}, label, ' ',
@@ -299,17 +312,20 @@
       h('td', { class: 'num' }, num(r.events)));
     const render = () => {
       clear(body);
-      if (runs.size === 0) body.append(h('tr', {}, h('td', { colspan: 10, class: 'muted' }, 'No runs yet. Record one with: agentledger demo')));
+      if (runs.size === 0) {
+        body.append(h('tr', {}, h('td', { colspan: 10, class: 'muted' }, next !== null ? 'No matching run among the newest runs looked at: load more to look further back.'
+          : filtered ? 'No matching runs.' : 'No runs yet. Record one with: agentledger demo')));
+      }
       for (const r of runs.values()) body.append(row(r));
     };
     render();
 
-    let next = page.next_before;
     const more = h('button', { type: 'button', class: 'more', hidden: next === null }, 'Load more runs');
     more.addEventListener('click', async () => {
-      const p = await api('runs?' + new URLSearchParams({ ...Object.fromEntries(query), before: String(next) }));
-      p.runs.forEach(r => runs.set(r.run_id, r));
-      next = p.next_before; more.hidden = next === null; render();
+      if (next === null || more.disabled) return;
+      more.disabled = true;
+      try { await load(next); } finally { more.disabled = false; }
+      more.hidden = next === null; render();
     });
     main.append(more);
 

@@ -47,6 +47,16 @@ internal sealed class HostedLedger(ILedgerProvider provider, string url, LedgerO
         }
     }
 
+    public async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var inner = await InnerAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var run in inner.ListRunsAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            yield return run;
+        }
+    }
+
     public async ValueTask<long> LatestOffsetAsync(CancellationToken cancellationToken = default)
         => await (await InnerAsync(cancellationToken).ConfigureAwait(false)).LatestOffsetAsync(cancellationToken).ConfigureAwait(false);
 
