@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace AgentLedger.Storage;
 
@@ -45,7 +46,7 @@ public static class Timestamps
     public static DateTimeOffset Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (TryParseCanonical(text, out var fast))
+        if (TryParseCanonical(text.AsSpan(), out var fast))
         {
             return fast;
         }
@@ -109,28 +110,16 @@ public static class Timestamps
     /// made); false for any other shape, which <see cref="Parse"/> then reads from text.
     /// </summary>
     public static bool TryParseStored(ReadOnlySpan<byte> utf8, out DateTimeOffset value)
+        => TryParseCanonical(utf8, out value);
+
+    // The shape we write ourselves is by far the most common: read it without the general parser, from text or
+    // straight from UTF-8 bytes (the same code for both: a non-ASCII byte or char can only fail the shape check).
+    private static bool TryParseCanonical<T>(ReadOnlySpan<T> s, out DateTimeOffset value)
+        where T : unmanaged, IBinaryInteger<T>
     {
         value = default;
-        if (utf8.Length != 32)
-        {
-            return false;
-        }
-
-        Span<char> text = stackalloc char[32];
-        for (var i = 0; i < 32; i++)
-        {
-            text[i] = (char)utf8[i]; // a non-ASCII byte can only fail the shape check below
-        }
-
-        return TryParseCanonical(text, out value);
-    }
-
-    // The shape we write ourselves is by far the most common: read it without the general parser.
-    private static bool TryParseCanonical(ReadOnlySpan<char> s, out DateTimeOffset value)
-    {
-        value = default;
-        if (s.Length != 32 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
-            || s[19] != '.' || s[26] != '+' || !s.EndsWith("+00:00", StringComparison.Ordinal))
+        if (s.Length != StoredLength || !Is(s, 4, '-') || !Is(s, 7, '-') || !Is(s, 10, 'T') || !Is(s, 13, ':') || !Is(s, 16, ':')
+            || !Is(s, 19, '.') || !Is(s, 26, '+') || !Is(s, 27, '0') || !Is(s, 28, '0') || !Is(s, 29, ':') || !Is(s, 30, '0') || !Is(s, 31, '0'))
         {
             return false;
         }
@@ -152,12 +141,17 @@ public static class Timestamps
         return true;
     }
 
-    private static bool TryDigits(ReadOnlySpan<char> s, int start, int count, out int value)
+    private static bool Is<T>(ReadOnlySpan<T> s, int index, char expected)
+        where T : unmanaged, IBinaryInteger<T>
+        => int.CreateTruncating(s[index]) == expected;
+
+    private static bool TryDigits<T>(ReadOnlySpan<T> s, int start, int count, out int value)
+        where T : unmanaged, IBinaryInteger<T>
     {
         value = 0;
         for (var i = start; i < start + count; i++)
         {
-            var digit = s[i] - '0';
+            var digit = int.CreateTruncating(s[i]) - '0';
             if ((uint)digit > 9)
             {
                 return false;
