@@ -76,17 +76,27 @@ public sealed class InMemoryLedger : ILedger
     public async IAsyncEnumerable<RunEntry> ListRunsAsync(RunListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        RunEntry[] runs;
+        var page = new List<RunEntry>();
         lock (_gate)
         {
-            runs = [.. _runs.Select(r => new RunEntry(r, _byRun[r][0].Offset))];
+            // Runs are kept in the order of their first event, so first offsets ascend: the page's start is found
+            // by binary search, and a page costs its size, not the number of runs.
+            var (low, high) = (0, _runs.Count);
+            var bound = query.NewestFirst ? query.Before ?? long.MaxValue : query.After + 1;
+            while (low < high)
+            {
+                var middle = (low + high) >>> 1;
+                (low, high) = FirstOffset(middle) < bound ? (middle + 1, high) : (low, middle);
+            }
+
+            // low: the first run at or after the bound.
+            for (var i = query.NewestFirst ? low - 1 : low; i >= 0 && i < _runs.Count && page.Count < query.Limit; i += query.NewestFirst ? -1 : 1)
+            {
+                page.Add(new RunEntry(_runs[i], FirstOffset(i)));
+            }
         }
 
-        // Runs are kept in the order of their first event, so first offsets ascend.
-        var page = query.NewestFirst
-            ? runs.Reverse().Where(e => query.Before is not { } before || e.FirstOffset < before)
-            : runs.Where(e => e.FirstOffset > query.After);
-        foreach (var entry in page.Take(query.Limit))
+        foreach (var entry in page)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return entry;
@@ -94,6 +104,8 @@ public sealed class InMemoryLedger : ILedger
 
         await Task.CompletedTask;
     }
+
+    private long FirstOffset(int run) => _byRun[_runs[run]][0].Offset;
 
     public async IAsyncEnumerable<string> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
