@@ -21,7 +21,7 @@ public sealed partial class SqliteLedger
         ArgumentNullException.ThrowIfNull(events);
         var writer = RequireWriter();
         var tally = new AppendTally();
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = Guard(() => writer.BeginTransaction(deferred: false));
@@ -84,7 +84,7 @@ public sealed partial class SqliteLedger
         ArgumentNullException.ThrowIfNull(events);
         var writer = RequireWriter();
         long written = 0;
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = Guard(() => writer.BeginTransaction(deferred: false));

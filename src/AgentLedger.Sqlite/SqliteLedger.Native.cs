@@ -20,8 +20,8 @@ public sealed partial class SqliteLedger
         private const int RecentPerColumn = 8;
         private const int MaxRepeatedLength = 64;
 
-        private readonly nint _handle;
         private readonly bool _direct;
+        private nint _handle;
         private readonly string?[]?[] _recent = new string?[]?[EnvelopeColumns.ModelId + 1];
         private readonly int[] _nextRecent = new int[EnvelopeColumns.ModelId + 1];
 
@@ -51,7 +51,7 @@ public sealed partial class SqliteLedger
         /// <summary>True while there is a row; the statement is reset by <see cref="Reset"/> (also after an early stop).</summary>
         public bool Step()
         {
-            var rc = _direct ? SqliteNative.sqlite3_step(_handle) : raw.sqlite3_step(_statement);
+            var rc = _direct ? SqliteNative.sqlite3_step(Live) : raw.sqlite3_step(_statement);
             if (rc == raw.SQLITE_ROW)
             {
                 return true;
@@ -71,8 +71,8 @@ public sealed partial class SqliteLedger
         {
             if (_direct)
             {
-                _ = SqliteNative.sqlite3_reset(_handle);
-                _ = SqliteNative.sqlite3_clear_bindings(_handle);
+                _ = SqliteNative.sqlite3_reset(Live);
+                _ = SqliteNative.sqlite3_clear_bindings(Live);
             }
             else
             {
@@ -84,10 +84,10 @@ public sealed partial class SqliteLedger
         public int ParameterIndex(string name) => raw.sqlite3_bind_parameter_index(_statement, name);
 
         public void BindInt64(int index, long value)
-            => Check(_db, _direct ? SqliteNative.sqlite3_bind_int64(_handle, index, value) : raw.sqlite3_bind_int64(_statement, index, value));
+            => Check(_db, _direct ? SqliteNative.sqlite3_bind_int64(Live, index, value) : raw.sqlite3_bind_int64(_statement, index, value));
 
         public void BindNull(int index)
-            => Check(_db, _direct ? SqliteNative.sqlite3_bind_null(_handle, index) : raw.sqlite3_bind_null(_statement, index));
+            => Check(_db, _direct ? SqliteNative.sqlite3_bind_null(Live, index) : raw.sqlite3_bind_null(_statement, index));
 
         /// <summary>UTF-8 bytes (SQLite copies them before returning).</summary>
         public void BindText(int index, ReadOnlySpan<byte> utf8)
@@ -101,7 +101,7 @@ public sealed partial class SqliteLedger
             // An empty span may have no address, and a null pointer would bind NULL instead of ''.
             fixed (byte* text = utf8.IsEmpty ? "\0"u8 : utf8)
             {
-                Check(_db, SqliteNative.sqlite3_bind_text(_handle, index, text, utf8.Length, SqliteNative.Transient));
+                Check(_db, SqliteNative.sqlite3_bind_text(Live, index, text, utf8.Length, SqliteNative.Transient));
             }
         }
 
@@ -116,7 +116,7 @@ public sealed partial class SqliteLedger
             {
                 if (_direct)
                 {
-                    _ = SqliteNative.sqlite3_reset(_handle);
+                    _ = SqliteNative.sqlite3_reset(Live);
                 }
                 else
                 {
@@ -204,7 +204,14 @@ public sealed partial class SqliteLedger
 
         public long LastInsertRowId() => _direct ? SqliteNative.sqlite3_last_insert_rowid(_db.DangerousGetHandle()) : raw.sqlite3_last_insert_rowid(_db);
 
-        public void Dispose() => _statement.Dispose();
+        public void Dispose()
+        {
+            _handle = 0;
+            _statement.Dispose();
+        }
+
+        /// <summary>The statement's handle, never one already freed (a raw handle has no SafeHandle to say so).</summary>
+        private nint Live => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(NativeStatement));
 
         private static void Check(sqlite3 db, int rc)
         {

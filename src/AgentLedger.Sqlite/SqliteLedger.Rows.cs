@@ -63,6 +63,20 @@ public sealed partial class SqliteLedger
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
+    /// <summary>
+    /// Takes the write gate, and checks again that the ledger is open: a call that passed the first check may have
+    /// waited behind <see cref="DisposeAsync"/>, which frees the writer's statements under the same gate.
+    /// </summary>
+    private async ValueTask EnterWriteGateAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_disposed)
+        {
+            _writeGate.Release();
+            ThrowIfDisposed();
+        }
+    }
+
     // Not Guard(reader.Read): that would allocate a delegate for every row of a large read.
     private bool ReadNext(SqliteDataReader reader)
     {

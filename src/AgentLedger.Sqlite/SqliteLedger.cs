@@ -66,7 +66,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
         ArgumentNullException.ThrowIfNull(ledgerEvent);
         RequireWriter();
         var measurement = LedgerTelemetry.StartAppend(this, "append", 1);
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         AppendResult result;
         try
         {
@@ -102,7 +102,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
 
         var measurement = LedgerTelemetry.StartAppend(this, "append_batch", batch.Count);
         var results = new AppendResult[batch.Count];
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Guard(() =>
@@ -212,7 +212,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
     {
         var writer = RequireWriter();
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Guard(() =>
@@ -354,7 +354,7 @@ public sealed partial class SqliteLedger : ILedger, ILedgerStorageSize
             ReturnReader(session);
         }
 
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return Guard(() => TryCatchUpRunIndex(_writer!));

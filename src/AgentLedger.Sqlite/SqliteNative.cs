@@ -9,9 +9,8 @@ namespace AgentLedger.Sqlite;
 /// Direct entry points into the SQLite library SQLitePCLRaw has loaded, for the calls made per row and per bound
 /// value. Through SQLitePCLRaw each call passes a SafeHandle (two interlocked operations), an interface dispatch
 /// and a GC transition; measured, that is most of the cost of a column read. Here a call is a plain native call,
-/// and the ones that only read or copy memory also skip the GC transition (<see cref="SuppressGCTransitionAttribute"/>),
-/// which is only allowed for calls that never block or call back: so <c>sqlite3_step</c>, which can wait on a lock
-/// or the disk, keeps its transition.
+/// and the column reads, which only read memory SQLite already holds, also skip the GC transition
+/// (<see cref="SuppressGCTransitionAttribute"/>, allowed only for calls that are short and never block or call back).
 /// </summary>
 /// <remarks>
 /// Used only when SQLitePCLRaw's provider is the bundled <c>e_sqlite3</c> (Microsoft.Data.Sqlite's default), and
@@ -42,47 +41,59 @@ internal static unsafe partial class SqliteNative
         {
             NativeLibrary.SetDllImportResolver(typeof(SqliteNative).Assembly, (name, _, _) =>
                 name == Library ? NativeLibrary.Load(Library, typeof(SQLite3Provider_e_sqlite3).Assembly, null) : 0);
-            return sqlite3_libversion_number() == raw.sqlite3_libversion_number();
+
+            // The same loaded image, not merely the same version: sqlite3_libversion returns the address of a
+            // string inside the library, so two copies (a custom path, a second load) give different addresses.
+            var theirs = raw.sqlite3_libversion();
+            fixed (byte* text = theirs)
+            {
+                return sqlite3_libversion() == text;
+            }
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+#pragma warning disable CA1031 // any failure to bind here means: stay on SQLitePCLRaw's calls, never an unusable ledger
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            return false; // not loadable from here: stay on SQLitePCLRaw's calls
+            return false;
         }
     }
 
-    [LibraryImport(Library)]
-    private static partial int sqlite3_libversion_number();
+    // Cdecl as SQLitePCLRaw declares them (the default would be stdcall on Windows x86). SuppressGCTransition only
+    // where the call reads memory SQLite already holds: binding copies (and may allocate any size), reset may end a
+    // read transaction (file locks), and step may wait on a lock or the disk, so those keep their transition.
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    private static partial byte* sqlite3_libversion();
 
-    [LibraryImport(Library)]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_step(nint statement);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_reset(nint statement);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_clear_bindings(nint statement);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), SuppressGCTransition, UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial long sqlite3_column_int64(nint statement, int column);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), SuppressGCTransition, UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_column_type(nint statement, int column);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), SuppressGCTransition, UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial byte* sqlite3_column_text(nint statement, int column);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), SuppressGCTransition, UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_column_bytes(nint statement, int column);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_bind_int64(nint statement, int index, long value);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_bind_null(nint statement, int index);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_bind_text(nint statement, int index, byte* text, int length, nint destructor);
 
-    [LibraryImport(Library), SuppressGCTransition]
+    [LibraryImport(Library), SuppressGCTransition, UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial long sqlite3_last_insert_rowid(nint db);
 }

@@ -133,6 +133,7 @@ public abstract class ReadContract<TBackend> : LedgerTestBase<TBackend>
 
         Assert.Equal(Enumerable.Reverse(all), backward.Select(e => e.RunId));
         Assert.Empty(await Ledger.ListRunsAsync(new RunListQuery { After = forward[^1].FirstOffset }, Ct).ToListAsync(Ct));
+        Assert.Empty(await Ledger.ListRunsAsync(new RunListQuery { After = long.MaxValue }, Ct).ToListAsync(Ct));
     }
 
     [Fact]

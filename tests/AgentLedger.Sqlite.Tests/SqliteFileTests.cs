@@ -20,6 +20,27 @@ public sealed class SqliteFileTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Appends_queued_behind_dispose_fail_as_disposed_and_never_touch_the_freed_statements()
+    {
+        // A batch holds the write gate; dispose queues behind it, then appends queue behind dispose (they passed the
+        // open check before dispose began). Dispose frees the writer's statements; the appends must then fail
+        // cleanly, not bind through a freed raw handle.
+        var ledger = await SqliteLedger.OpenAsync(_files.PathOf(), cancellationToken: Ct);
+        var batch = ledger.AppendBatchAsync(Enumerable.Range(0, 200_000).Select(i => new LedgerEvent("big", i, "agent.spoke", "a", "{}", id: $"b{i}")).ToList(), Ct).AsTask();
+        await Task.Delay(50, Ct);
+        var disposing = ledger.DisposeAsync().AsTask();
+        await Task.Delay(100, Ct);
+        var appends = Enumerable.Range(0, 10).Select(i => ledger.AppendAsync(new LedgerEvent("late", i, "agent.spoke", "a", "{}", id: $"late{i}"), Ct).AsTask()).ToList();
+
+        await batch;
+        await disposing;
+        foreach (var append in appends)
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => append);
+        }
+    }
+
+    [Fact]
     public async Task Rows_read_the_same_through_the_direct_entry_points_and_through_SQLitePCLRaw()
     {
         // The direct calls are what runs here (the bundled e_sqlite3); if the probe broke, every test would
@@ -74,6 +95,11 @@ public sealed class SqliteFileTests : IAsyncDisposable
             Assert.Equal(written[i].Kind, throughDirect[i].Event.Kind);
             Assert.Equal(written[i].RunId, throughDirect[i].Event.RunId);
         }
+
+        // The direct path hands a repeated value back as the same string; SQLitePCLRaw decodes each one anew.
+        var alices = Enumerable.Range(texts.Length, actors.Length).Where(i => written[i].Actor == "alice").ToList();
+        Assert.Same(throughDirect[alices[0]].Event.Actor, throughDirect[alices[^1]].Event.Actor);
+        Assert.NotSame(throughPclRaw[alices[0]].Event.Actor, throughPclRaw[alices[^1]].Event.Actor);
     }
 
     [Fact]

@@ -52,6 +52,31 @@ public sealed class TimestampsTests
     }
 
     [Theory]
+    [InlineData("2026-06-07T10:11:12.123456+00:0")] // one byte short
+    [InlineData("2026-06-07T10:11:12.123456+01:00")] // not UTC
+    [InlineData("2026-06-07 10:11:12.123456+00:00")] // a space for the T
+    [InlineData("2026-02-30T10:11:12.123456+00:00")] // no such day
+    [InlineData("0000-06-07T10:11:12.123456+00:00")] // no year 0
+    [InlineData("2026-06-07T24:11:12.123456+00:00")]
+    public void TryParseStored_rejects_every_other_shape(string text)
+        => Assert.False(Timestamps.TryParseStored(System.Text.Encoding.UTF8.GetBytes(text), out _));
+
+    [Fact]
+    public void TryParseStored_never_reads_a_non_ascii_byte_as_a_digit_or_separator()
+    {
+        var stored = System.Text.Encoding.UTF8.GetBytes("2026-06-07T10:11:12.123456+00:00");
+        for (var i = 0; i < stored.Length; i++)
+        {
+            foreach (var b in new byte[] { 0xB0, 0xAD, 0xBA, 0xD4, 0xFF })
+            {
+                var changed = (byte[])stored.Clone();
+                changed[i] = b; // 0xB0 truncates to '0' only if the high bit were dropped; 0xAD/0xBA likewise to '-' and ':'
+                Assert.False(Timestamps.TryParseStored(changed, out _), $"byte {i} = 0x{b:X2}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("yesterday")]
     [InlineData("2026-13-07T10:11:12.123456+00:00")]
     [InlineData("")]

@@ -82,14 +82,16 @@ public sealed class InMemoryLedger : ILedger
             // Runs are kept in the order of their first event, so first offsets ascend: the page's start is found
             // by binary search, and a page costs its size, not the number of runs.
             var (low, high) = (0, _runs.Count);
-            var bound = query.NewestFirst ? query.Before ?? long.MaxValue : query.After + 1;
             while (low < high)
             {
                 var middle = (low + high) >>> 1;
-                (low, high) = FirstOffset(middle) < bound ? (middle + 1, high) : (low, middle);
+                var before = query.NewestFirst
+                    ? query.Before is not { } limit || FirstOffset(middle) < limit
+                    : FirstOffset(middle) <= query.After;
+                (low, high) = before ? (middle + 1, high) : (low, middle);
             }
 
-            // low: the first run at or after the bound.
+            // low: the first run not on the near side of the cursor (newest first: the page ends just below it).
             for (var i = query.NewestFirst ? low - 1 : low; i >= 0 && i < _runs.Count && page.Count < query.Limit; i += query.NewestFirst ? -1 : 1)
             {
                 page.Add(new RunEntry(_runs[i], FirstOffset(i)));
