@@ -26,10 +26,13 @@ public sealed class SqliteFileTests : IAsyncDisposable
         // open check before dispose began). Dispose frees the writer's statements; the appends must then fail
         // cleanly, not bind through a freed raw handle.
         var ledger = await SqliteLedger.OpenAsync(_files.PathOf(), cancellationToken: Ct);
-        var batch = ledger.AppendBatchAsync(Enumerable.Range(0, 200_000).Select(i => new LedgerEvent("big", i, "agent.spoke", "a", "{}", id: $"b{i}")).ToList(), Ct).AsTask();
-        await Task.Delay(50, Ct);
-        var disposing = ledger.DisposeAsync().AsTask();
+        // (On other threads: a batch runs to its end synchronously inside the call when the gate is free.)
+        var events = Enumerable.Range(0, 200_000).Select(i => new LedgerEvent("big", i, "agent.spoke", "a", "{}", id: $"b{i}")).ToList();
+        var batch = Task.Run(async () => await ledger.AppendBatchAsync(events, Ct), Ct);
         await Task.Delay(100, Ct);
+        var disposing = Task.Run(async () => await ledger.DisposeAsync(), Ct);
+        await Task.Delay(100, Ct);
+        Assert.False(batch.IsCompleted, "the batch should still hold the write gate");
         var appends = Enumerable.Range(0, 10).Select(i => ledger.AppendAsync(new LedgerEvent("late", i, "agent.spoke", "a", "{}", id: $"late{i}"), Ct).AsTask()).ToList();
 
         await batch;
