@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL for tests and benchmarks, on a free loopback port (never 5432).
 #   scripts/pg-test-server.sh start [--durable | --hosted [DELAY_MS]]  -> prints the connection URL on stdout
 #   scripts/pg-test-server.sh stop                                      -> stops it (and its standby) and deletes its folder
+#   scripts/pg-test-server.sh hot-standby                               -> adds an asynchronous hot standby, prints its URL
 #   scripts/pg-test-server.sh pgbouncer URL                             -> a PgBouncer in transaction mode in front of
 #                                                                          it (installs Debian's pgbouncer when missing); prints its URL
 #   scripts/pg-test-server.sh crash | restart                           -> kills the primary (pg_ctl -m immediate: no
@@ -118,6 +119,31 @@ start_standby() {
   exit 1
 }
 
+# A hot standby (asynchronous streaming replica, as a hosted read replica is) of the server this state file
+# started; prints its URL. Stopped with the server.
+start_hot_standby() {
+  [ -f "$state_file" ] || { echo "error: no server started with this state file ($state_file)" >&2; exit 1; }
+  local dir bin port standby_port password
+  dir=$(sed -n 1p "$state_file")
+  bin=$(sed -n 2p "$state_file")
+  port=$(sed -n 's/^port = //p' "$dir/data/postgresql.conf" | tail -n 1)
+  password=$(cat "$dir/pwfile")
+  # First line: initdb's own replication lines ask for a password that the base backup does not give.
+  if ! grep -q '^host replication all 127.0.0.1/32 trust' "$dir/data/pg_hba.conf"; then
+    sed -i '1i host replication all 127.0.0.1/32 trust' "$dir/data/pg_hba.conf"
+    as_pg "$bin/psql" -h "$dir" -p "$port" -U ledger -d agentledger_test -qAtc "SELECT pg_reload_conf()" >/dev/null
+  fi
+  standby_port=$(free_port_after "$port")
+  printf '%s\n' "$dir/standby" >> "$state_file"
+  as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U ledger -D "$dir/standby" -R -X stream -c fast >"$dir/basebackup.log" 2>&1 \
+    || { cat "$dir/basebackup.log" >&2; exit 1; }
+  { echo "port = $standby_port"; echo "hot_standby = on"; echo "wal_retrieve_retry_interval = '500ms'"; } >> "$dir/standby/postgresql.conf"
+  as_pg "$bin/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/standby.log" >&2; exit 1; }
+  "$bin/pg_isready" -h 127.0.0.1 -p "$standby_port" -t 30 >/dev/null
+  echo "postgresql://ledger:$password@127.0.0.1:$standby_port/agentledger_test"
+}
+
 free_port_after() {
   local port
   for port in $(seq $(( $1 + 1 )) 55632); do
@@ -225,7 +251,8 @@ case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
   pgbouncer) start_pgbouncer "$2" ;;
+  hot-standby) start_hot_standby ;;
   crash) crash ;;
   restart) restart ;;
-  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop | pgbouncer URL | crash | restart" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--durable | --hosted [DELAY_MS]] | stop | pgbouncer URL | hot-standby | crash | restart" >&2; exit 2 ;;
 esac

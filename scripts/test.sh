@@ -55,6 +55,11 @@ AGENTLEDGER_TEST_POSTGRES_DURABLE=$(AGENTLEDGER_PG_STATE="$AGENTLEDGER_TEST_POST
   || { echo "could not start the durable PostgreSQL"; finish 0 1 1; }
 export AGENTLEDGER_TEST_POSTGRES_DURABLE
 
+echo "== start a hot standby of the durable one (a read replica: following there must be refused)"
+AGENTLEDGER_TEST_POSTGRES_STANDBY=$(AGENTLEDGER_PG_STATE="$AGENTLEDGER_TEST_POSTGRES_DURABLE_STATE" scripts/pg-test-server.sh hot-standby) \
+  || { echo "could not start the hot standby"; finish 0 1 1; }
+export AGENTLEDGER_TEST_POSTGRES_STANDBY
+
 echo "== start PgBouncer in transaction mode in front of the first one"
 AGENTLEDGER_TEST_PGBOUNCER=$(scripts/pg-test-server.sh pgbouncer "$AGENTLEDGER_TEST_POSTGRES") \
   || { echo "could not start PgBouncer"; finish 0 1 1; }

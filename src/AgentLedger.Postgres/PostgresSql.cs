@@ -280,6 +280,9 @@ internal static class PostgresSql
                pg_snapshot_xmax(pg_current_snapshot())::text::bigint
         """;
 
+    /// <summary>1 on a hot standby (a read replica), 0 on a primary.</summary>
+    public const string IsStandby = "SELECT pg_is_in_recovery()::int::bigint";
+
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
     public const string Reset = "TRUNCATE events, ledger_runs";
 

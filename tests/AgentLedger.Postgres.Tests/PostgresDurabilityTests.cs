@@ -76,6 +76,72 @@ public sealed class PostgresDurabilityTests
         await command.ExecuteNonQueryAsync(Ct);
     }
 
+    // In this class, so that it never runs while the crash test has the primary down (a class's tests run one by one).
+    [Fact]
+    public async Task Following_a_hot_standby_is_refused_with_a_clear_error_while_reads_there_work()
+    {
+        var server = Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } u
+            ? u
+            : throw new InvalidOperationException($"{UrlVariable} is not set: run the tests through scripts/test.sh");
+        var standby = Environment.GetEnvironmentVariable("AGENTLEDGER_TEST_POSTGRES_STANDBY") is { Length: > 0 } s
+            ? s
+            : throw new InvalidOperationException("AGENTLEDGER_TEST_POSTGRES_STANDBY is not set: run the tests through scripts/test.sh, which starts a hot standby");
+        var schema = PostgresServer.NewSchemaName();
+        await using var primary = await PostgresLedger.OpenAsync(PostgresServer.WithParameters(server, $"schema={schema}"), cancellationToken: Ct);
+        await primary.AppendAsync(TestEvents.Make("r", 0, id: "first"), Ct);
+
+        // The replica applies the primary's WAL a moment later: wait until the ledger and its event are there.
+        var replicaUrl = PostgresServer.WithParameters(standby, $"schema={schema}");
+        PostgresLedger? replica = null;
+        for (var attempt = 0; replica is null; attempt++)
+        {
+            try
+            {
+                var opened = await PostgresLedger.OpenAsync(replicaUrl, new PostgresLedgerOptions { ReadOnly = true, RetryFor = TimeSpan.Zero }, Ct);
+                if (await opened.CountAsync(Ct) == 1)
+                {
+                    replica = opened;
+                }
+                else
+                {
+                    await opened.DisposeAsync();
+                }
+            }
+            catch (LedgerException) when (attempt < 300)
+            {
+            }
+
+            if (replica is null)
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+
+        await using (replica)
+        {
+            // Bounded: were it not refused, the follower would wait for events forever (and fail here as cancelled).
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            bounded.CancelAfter(TimeSpan.FromSeconds(10));
+            var refused = await Assert.ThrowsAsync<LedgerConfigurationException>(async () =>
+            {
+                await foreach (var _ in replica.FollowAsync(new EventQuery { After = 1 }, bounded.Token))
+                {
+                }
+            });
+            Assert.Contains("hot standby", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("test-", refused.Message, StringComparison.Ordinal); // no password in the message
+            Assert.Equal("first", Assert.Single(await replica.ReadAsync(EventQuery.All, Ct).ToListAsync(Ct)).Event.Id);
+        }
+
+        // On the primary the same follower runs.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await foreach (var e in primary.FollowAsync(EventQuery.All, stop.Token))
+        {
+            Assert.Equal("first", e.Event.Id);
+            break;
+        }
+    }
+
     private static async Task<string> ShowAsync(string server, string setting)
     {
         await using var dataSource = NpgsqlDataSource.Create(PostgresUrl.Parse(server).ConnectionString);
