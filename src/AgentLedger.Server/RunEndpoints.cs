@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -82,7 +81,10 @@ internal static class RunEndpoints
         var folded = 0;
         long? last = null;
         var more = false;
-        await foreach (var entry in IndexAsync(reader, newestFirst, before, after ?? 0, limit + 1, cancellationToken))
+        var first = newestFirst
+            ? new RunListQuery { NewestFirst = true, Before = before, Limit = limit + 1 }
+            : new RunListQuery { After = after ?? 0, Limit = limit + 1 };
+        await foreach (var entry in reader.ListRunsFromAsync(first, MaxIndexPage, cancellationToken))
         {
             if (page.Count == limit || examined == MaxExamined || folded == MaxFolded)
             {
@@ -118,35 +120,6 @@ internal static class RunEndpoints
             ApiJson.NullableNumber(w, newestFirst ? "next_before" : "next_after", more ? last : null);
             w.WriteEndObject();
         });
-    }
-
-    /// <summary>
-    /// The run index from a cursor on, read <paramref name="pageSize"/> entries at a time (doubling up to
-    /// <see cref="MaxIndexPage"/> while a filter keeps asking for more). Each index page is read whole before
-    /// its runs are folded, so no index read stays open while the runs are.
-    /// </summary>
-    private static async IAsyncEnumerable<RunEntry> IndexAsync(
-        ILedgerReader reader, bool newestFirst, long? before, long after, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var query = newestFirst
-                ? new RunListQuery { NewestFirst = true, Before = before, Limit = pageSize }
-                : new RunListQuery { After = after, Limit = pageSize };
-            var entries = await reader.ListRunsAsync(query, cancellationToken).ToListAsync(cancellationToken);
-            foreach (var entry in entries)
-            {
-                yield return entry;
-            }
-
-            if (entries.Count < pageSize)
-            {
-                yield break;
-            }
-
-            before = after = entries[^1].FirstOffset;
-            pageSize = Math.Min(pageSize * 2, MaxIndexPage);
-        }
     }
 
     private sealed record RunFilter(string? Session, string? Model, string? Status, string? Query)

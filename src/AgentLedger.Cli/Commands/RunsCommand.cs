@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Spectre.Console;
 
 namespace AgentLedger.Cli.Commands;
@@ -66,7 +65,10 @@ internal static class RunsCommand
         // holding a run it will not show, so "next page" is printed exactly when a run is left.
         var summaries = new List<RunSummary>();
         var more = false;
-        await foreach (var entry in IndexAsync(ledger, oldestFirst, before, after ?? 0, Math.Min(limit + 1, MaxIndexPage), cancellationToken))
+        var first = oldestFirst
+            ? new RunListQuery { After = after ?? 0, Limit = Math.Min(limit + 1, MaxIndexPage) }
+            : new RunListQuery { NewestFirst = true, Before = before, Limit = Math.Min(limit + 1, MaxIndexPage) };
+        await foreach (var entry in ledger.ListRunsFromAsync(first, MaxIndexPage, cancellationToken))
         {
             if (summaries.Count == limit)
             {
@@ -107,34 +109,6 @@ internal static class RunsCommand
         var next = more ? $"; next page: {(oldestFirst ? "--after" : "--before")} {summaries[^1].FirstOffset.ToString(CultureInfo.InvariantCulture)}" : "";
         context.Out.WriteLine($"{summaries.Count} run(s), {(oldestFirst ? "oldest" : "newest")} first{next}");
         return Cli.Ok;
-    }
-
-    /// <summary>
-    /// The run index from a cursor on, <paramref name="pageSize"/> entries a read (doubling up to
-    /// <see cref="MaxIndexPage"/> while filters keep asking); each index page is read whole before its runs are folded.
-    /// </summary>
-    private static async IAsyncEnumerable<RunEntry> IndexAsync(
-        ILedgerReader ledger, bool oldestFirst, long? before, long after, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var query = oldestFirst
-                ? new RunListQuery { After = after, Limit = pageSize }
-                : new RunListQuery { NewestFirst = true, Before = before, Limit = pageSize };
-            var entries = await ledger.ListRunsAsync(query, cancellationToken).ToListAsync(cancellationToken);
-            foreach (var entry in entries)
-            {
-                yield return entry;
-            }
-
-            if (entries.Count < pageSize)
-            {
-                yield break;
-            }
-
-            before = after = entries[^1].FirstOffset;
-            pageSize = Math.Min(pageSize * 2, MaxIndexPage);
-        }
     }
 
     private static bool Matches(RunSummary s, string? session, string? model, string? status)
