@@ -55,7 +55,15 @@ public sealed partial class PostgresLedger
         NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, ILogger? logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var (schema, lockKey, hasEvents, hasSchemaTable, xidFloor) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+        var (schema, lockKey, hasEvents, hasSchemaTable, xidFloor, standby) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+
+        // A hot standby (a read replica) takes no writes: say so at open, not at the first append.
+        if (standby && !options.ReadOnly)
+        {
+            throw new LedgerConfigurationException(
+                $"{display} is a hot standby (a read replica), which takes no writes: open it read-only to read there, or use the primary's URL");
+        }
+
         if (schema is null)
         {
             // search_path names a schema that does not exist yet (e.g. ?schema=TeamA): make it, exactly as written.
@@ -79,7 +87,7 @@ public sealed partial class PostgresLedger
                 }
             }
 
-            (schema, lockKey, hasEvents, hasSchemaTable, xidFloor) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
+            (schema, lockKey, hasEvents, hasSchemaTable, xidFloor, _) = await IdentifyAsync(connection, cancellationToken).ConfigureAwait(false);
             if (schema is null)
             {
                 // Never leave a stray schema behind: drop it again if we made it (RESTRICT: only while it is empty).
@@ -126,7 +134,7 @@ public sealed partial class PostgresLedger
         }
 
         // Another process may have migrated while we waited for the lock.
-        var (_, _, _, hasVersionTable, _) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
+        var (_, _, _, hasVersionTable, _, _) = await IdentifyAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
         var from = hasVersionTable ? await ReadVersionAsync(connection, display, cancellationToken, transaction).ConfigureAwait(false) : 0;
         foreach (var (stepVersion, name, sql) in PostgresSql.Migrations)
         {
@@ -156,15 +164,15 @@ public sealed partial class PostgresLedger
         return (schema, lockKey, PostgresSql.LatestVersion, xidFloor, null);
     }
 
-    private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable, long XidFloor)> IdentifyAsync(
+    private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable, long XidFloor, bool Standby)> IdentifyAsync(
         NpgsqlConnection connection, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
         await using var command = new NpgsqlCommand(PostgresSql.Identify, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return reader.IsDBNull(0)
-            ? (null, 0, false, false, 0)
-            : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetInt64(4));
+            ? (null, 0, false, false, 0, reader.GetBoolean(5))
+            : (reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetInt64(4), reader.GetBoolean(5));
     }
 
     private static async Task<IReadOnlySet<string>?> MissingColumnsAsync(NpgsqlConnection connection, string display, CancellationToken cancellationToken)

@@ -277,7 +277,8 @@ internal static class PostgresSql
                hashtextextended('agentledger.append.' || current_schema(), 0),
                to_regclass('events') IS NOT NULL,
                to_regclass('ledger_schema') IS NOT NULL,
-               pg_snapshot_xmax(pg_current_snapshot())::text::bigint
+               pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+               pg_is_in_recovery()
         """;
 
     /// <summary>1 on a hot standby (a read replica), 0 on a primary.</summary>

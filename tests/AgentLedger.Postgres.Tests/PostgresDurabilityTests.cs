@@ -117,6 +117,11 @@ public sealed class PostgresDurabilityTests
             }
         }
 
+        // Opened for writing, a replica is refused at once, with the reason (and no password).
+        var writable = await Assert.ThrowsAsync<LedgerConfigurationException>(async () => await PostgresLedger.OpenAsync(replicaUrl, cancellationToken: Ct));
+        Assert.Contains("hot standby", writable.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("test-", writable.Message, StringComparison.Ordinal);
+
         await using (replica)
         {
             // Bounded: were it not refused, the follower would wait for events forever (and fail here as cancelled).
