@@ -33,9 +33,9 @@ public sealed partial class PostgresLedger
         try
         {
             var logger = parsedOptions.LoggerFactory?.CreateLogger("AgentLedger.Postgres");
-            var (schema, lockKey, version, xidFloor, missing) = await RetryAsync(
+            var (schema, lockKey, version, xidFloor, missing, standby) = await RetryAsync(
                 display, parsedOptions.RetryFor, (_, ct) => InitializeAsync(dataSource, builder.SearchPath, parsedOptions, display, logger, ct), null, logger, cancellationToken).ConfigureAwait(false);
-            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version, xidFloor) { _missingColumns = missing };
+            return new PostgresLedger(dataSource, parsedOptions, display, schema, lockKey, version, xidFloor) { _missingColumns = missing, _standby = standby };
         }
         catch
         {
@@ -51,7 +51,7 @@ public sealed partial class PostgresLedger
         return PostgresUrl.Parse(url).ConnectionString.ConnectionString;
     }
 
-    private static async Task<(string Schema, long LockKey, int Version, long XidFloor, IReadOnlySet<string>? Missing)> InitializeAsync(
+    private static async Task<(string Schema, long LockKey, int Version, long XidFloor, IReadOnlySet<string>? Missing, bool Standby)> InitializeAsync(
         NpgsqlDataSource dataSource, string? searchPath, PostgresLedgerOptions options, string display, ILogger? logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -113,7 +113,7 @@ public sealed partial class PostgresLedger
         var version = hasSchemaTable ? await ReadVersionAsync(connection, display, cancellationToken).ConfigureAwait(false) : 0;
         if (version == PostgresSql.LatestVersion)
         {
-            return (schema, lockKey, version, xidFloor, null);
+            return (schema, lockKey, version, xidFloor, null, standby);
         }
 
         if (!hasEvents && (options.ReadOnly || !options.CreateIfMissing))
@@ -124,7 +124,7 @@ public sealed partial class PostgresLedger
         if (options.ReadOnly)
         {
             // An older layout is read as it is, not migrated: columns it lacks read as NULL.
-            return (schema, lockKey, version, xidFloor, await MissingColumnsAsync(connection, display, cancellationToken).ConfigureAwait(false));
+            return (schema, lockKey, version, xidFloor, await MissingColumnsAsync(connection, display, cancellationToken).ConfigureAwait(false), standby);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -161,7 +161,7 @@ public sealed partial class PostgresLedger
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (schema, lockKey, PostgresSql.LatestVersion, xidFloor, null);
+        return (schema, lockKey, PostgresSql.LatestVersion, xidFloor, null, standby);
     }
 
     private static async Task<(string? Schema, long LockKey, bool HasEvents, bool HasSchemaTable, long XidFloor, bool Standby)> IdentifyAsync(

@@ -23,7 +23,7 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
     private readonly ILogger? _logger;
     private Task? _listener;
     private int _disposed;
-    private bool _onPrimary;
+    private bool _standby;
 
     /// <summary>
     /// Every transaction id below this was assigned before now (the open's snapshot, then each append's own id):
@@ -188,43 +188,24 @@ public sealed partial class PostgresLedger : ILedger, ILedgerStorageSize
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => ScalarAsync(PostgresSql.Count, cancellationToken);
 
-    public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        return FollowOnPrimaryAsync(query, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<StoredEvent> FollowOnPrimaryAsync(EventQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await RequirePrimaryAsync(cancellationToken).ConfigureAwait(false);
-        EnsureListening();
-        await foreach (var e in FollowLoop.RunAsync(this, query, _notifier, new FollowerHorizon(Horizon, query.After).NextAsync, cancellationToken).ConfigureAwait(false))
-        {
-            yield return e;
-        }
-    }
-
     /// <summary>
     /// A follower is exact only where it can see the writers in progress: the settled horizon asks the server
     /// which transactions hold the append lock, and a hot standby (a read replica) shows none of the primary's,
     /// nor does it pass NOTIFY on. There a follower could step past an offset that commits later, and miss it
-    /// for good: so following a standby is refused, clearly, while every read still works there.
+    /// for good: so following a standby (as the open found it) is refused, clearly, while every read still works.
     /// </summary>
-    private async ValueTask RequirePrimaryAsync(CancellationToken cancellationToken)
+    public IAsyncEnumerable<StoredEvent> FollowAsync(EventQuery query, CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _onPrimary))
-        {
-            return;
-        }
-
-        if (await ScalarAsync(PostgresSql.IsStandby, cancellationToken).ConfigureAwait(false) != 0)
+        ArgumentNullException.ThrowIfNull(query);
+        if (_standby)
         {
             throw new LedgerConfigurationException(
                 $"{Description.Location} is a hot standby (a read replica): a follower there cannot see the primary's writes in progress "
                 + "and could miss events for good; follow the primary's URL (reads, listings and exports work on the replica)");
         }
 
-        Volatile.Write(ref _onPrimary, true); // a standby may be promoted, but a primary never becomes one again
+        EnsureListening();
+        return FollowLoop.RunAsync(this, query, _notifier, new FollowerHorizon(Horizon, query.After).NextAsync, cancellationToken);
     }
 
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)

@@ -281,9 +281,6 @@ internal static class PostgresSql
                pg_is_in_recovery()
         """;
 
-    /// <summary>1 on a hot standby (a read replica), 0 on a primary.</summary>
-    public const string IsStandby = "SELECT pg_is_in_recovery()::int::bigint";
-
     /// <summary>Destructive. The sequence is not restarted: offsets are never reused, so followers stay exact.</summary>
     public const string Reset = "TRUNCATE events, ledger_runs";
 

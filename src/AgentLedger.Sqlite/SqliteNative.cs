@@ -23,7 +23,7 @@ internal static unsafe partial class SqliteNative
     private const string Library = "e_sqlite3";
 
     /// <summary>SQLite's "copy the value before returning" destructor for bound text.</summary>
-    public static readonly nint Transient = -1;
+    public const nint Transient = -1;
 
     /// <summary>Whether the direct entry points are usable (decided once, on first use).</summary>
     public static bool Available { get; } = Probe();
